@@ -1,0 +1,26 @@
+/**
+ * Makes `Deno.inspect` and Node's `util.inspect` show a class's
+ * `toString()`, so all three give the same string.
+ *
+ * @module
+ */
+
+const INSPECT_KEYS = [
+  Symbol.for("Deno.customInspect"),
+  Symbol.for("nodejs.util.inspect.custom"),
+];
+
+/** Has both runtimes' inspectors print `toString()` for `Class`'s instances. */
+export function inspectAsString(
+  Class: { prototype: { toString(): string } },
+): void {
+  for (const key of INSPECT_KEYS) {
+    Object.defineProperty(Class.prototype, key, {
+      value(this: { toString(): string }) {
+        return this.toString();
+      },
+      configurable: true,
+      writable: true,
+    });
+  }
+}

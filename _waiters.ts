@@ -1,0 +1,239 @@
+/**
+ * The waiter queue every primitive shares, and the one algorithm by which a
+ * wait ends.
+ *
+ * How it works: waiters form an intrusive doubly linked list, so one that
+ * leaves from the middle unlinks in O(1). A wait first checks its options;
+ * if the signal has already aborted it rejects with the reason and touches
+ * nothing; if the primitive is available it takes it; if the deadline has
+ * already passed it rejects with a `TimeoutError`. Otherwise the waiter is
+ * enqueued, listens for the abort (`once`), and arms one timer on its loop.
+ * Whichever of grant, abort or timeout comes first unlinks the waiter,
+ * removes the other two, and settles its promise, so a settled waiter is
+ * never left in the queue and never takes what was meant for another.
+ *
+ * @module
+ */
+
+import { TimeoutError } from "./errors.ts";
+import { cannot } from "./_check.ts";
+import { resolveDeadline, resolveTimeout } from "./_time.ts";
+import { IOLoop, type TimeoutHandle, type WaitOptions } from "./ioloop.ts";
+
+/** What `take` returns when the primitive cannot be had right now. */
+export const UNAVAILABLE: unique symbol = Symbol("unavailable");
+
+/** One place in line: a caller, or several plain callers sharing a promise. */
+export class Waiter<T> {
+  prev: Waiter<T> | undefined = undefined;
+  next: Waiter<T> | undefined = undefined;
+  /** True exactly while linked into its queue. */
+  queued = true;
+  /** Callers this node stands for; above 1 only when they share `promise`. */
+  count = 1;
+  /** Whether plain callers may join this node; such a node has no timer and no signal. */
+  shared = false;
+  promise!: Promise<T>;
+  resolve!: (value: T) => void;
+  reject!: (reason: unknown) => void;
+  loop: IOLoop | undefined = undefined;
+  timer: TimeoutHandle | undefined = undefined;
+  signal: AbortSignal | undefined = undefined;
+
+  constructor(readonly queue: WaitQueue<T>) {}
+
+  /** The signal's abort listener. */
+  handleEvent(): void {
+    this.queue.leave(this, this.signal!.reason);
+  }
+}
+
+/** The parsed options of one wait. */
+export interface Wait {
+  loop: IOLoop;
+  /** Absolute time on `loop`'s clock; `Infinity` for none. */
+  deadline: number;
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Checks a wait's options and resolves its deadline on `loop`'s clock.
+ *
+ * @throws {TypeError | RangeError} As API.md says for bad options.
+ */
+export function parseWait(
+  options: WaitOptions | undefined,
+  loop: IOLoop,
+  what: string,
+): Wait {
+  const action = `call ${what}`;
+  let deadline = Infinity;
+  let signal: AbortSignal | undefined;
+  if (options !== undefined) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(cannot(action, "options", "an object", options));
+    }
+    const { deadline: absolute, timeout } = options;
+    signal = options.signal;
+    if (absolute !== undefined) {
+      deadline = resolveDeadline(
+        absolute,
+        loop.time(),
+        action,
+        "options.deadline",
+      );
+    }
+    if (timeout !== undefined) {
+      deadline = Math.min(
+        deadline,
+        resolveTimeout(timeout, loop.time(), action, "options.timeout"),
+      );
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError(
+        cannot(action, "options.signal", "an AbortSignal", signal),
+      );
+    }
+  }
+  return { loop, deadline, signal };
+}
+
+/** A FIFO of waiters, with the wait algorithm over it. */
+export class WaitQueue<T> {
+  #head: Waiter<T> | undefined = undefined;
+  #tail: Waiter<T> | undefined = undefined;
+  /** Callers waiting, each caller of a shared node counted. */
+  size = 0;
+
+  /**
+   * Waits in line unless `take` succeeds first.
+   *
+   * @param options The caller's options, unchecked.
+   * @param loop The primitive's own loop, if it was given one.
+   * @param what Names the wait in messages, as `Semaphore.acquire()`.
+   * @param take Takes the primitive if it is available.
+   */
+  wait(
+    options: WaitOptions | undefined,
+    loop: IOLoop | undefined,
+    what: string,
+    take: () => T | typeof UNAVAILABLE,
+  ): Promise<T> {
+    let wait: Wait;
+    try {
+      wait = parseWait(options, loop ?? IOLoop.current(), what);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
+    const value = take();
+    if (value !== UNAVAILABLE) return Promise.resolve(value);
+    return this.enqueue(wait, what);
+  }
+
+  /**
+   * Joins the line as parsed, or rejects at once if the deadline has passed
+   * or the signal has aborted.
+   */
+  enqueue({ loop, deadline, signal }: Wait, what: string): Promise<T> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (deadline <= loop.time()) {
+      return Promise.reject(new TimeoutError(`${what} timed out`));
+    }
+    const waiter = this.#push();
+    if (signal !== undefined) {
+      waiter.signal = signal;
+      signal.addEventListener("abort", waiter, { once: true });
+    }
+    if (deadline !== Infinity) {
+      waiter.loop = loop;
+      waiter.timer = loop.addTimeout(
+        deadline,
+        () => this.leave(waiter, new TimeoutError(`${what} timed out`)),
+      );
+    }
+    return waiter.promise;
+  }
+
+  /**
+   * Joins the line with no deadline and no signal, sharing one promise with
+   * the plain callers right before it: they can only ever be woken together.
+   */
+  enqueueShared(): Promise<T> {
+    const tail = this.#tail;
+    if (tail !== undefined && tail.shared) {
+      tail.count++;
+      this.size++;
+      return tail.promise;
+    }
+    const waiter = this.#push();
+    waiter.shared = true;
+    return waiter.promise;
+  }
+
+  /** Takes the first waiter out of line, its timer and listener removed. */
+  shift(): Waiter<T> | undefined {
+    const waiter = this.#head;
+    if (waiter !== undefined) this.#unlink(waiter);
+    return waiter;
+  }
+
+  /** Takes a waiter out of line, if still in it, and rejects it. */
+  leave(waiter: Waiter<T>, reason: unknown): void {
+    if (!waiter.queued) return;
+    this.#unlink(waiter);
+    waiter.reject(reason);
+  }
+
+  #push(): Waiter<T> {
+    const waiter = new Waiter<T>(this);
+    waiter.promise = new Promise<T>((resolve, reject) => {
+      waiter.resolve = resolve;
+      waiter.reject = reject;
+    });
+    const tail = this.#tail;
+    waiter.prev = tail;
+    if (tail === undefined) this.#head = waiter;
+    else tail.next = waiter;
+    this.#tail = waiter;
+    this.size++;
+    return waiter;
+  }
+
+  #unlink(waiter: Waiter<T>): void {
+    const { prev, next } = waiter;
+    if (prev === undefined) this.#head = next;
+    else prev.next = next;
+    if (next === undefined) this.#tail = prev;
+    else next.prev = prev;
+    waiter.prev = waiter.next = undefined;
+    waiter.queued = false;
+    this.size -= waiter.count;
+    if (waiter.timer !== undefined) waiter.loop!.removeTimeout(waiter.timer);
+    waiter.signal?.removeEventListener("abort", waiter);
+  }
+}
+
+/**
+ * The `loop` a primitive's constructor was given, checked.
+ *
+ * @throws {TypeError} If `options` is not an object or its `loop` not an
+ *   `IOLoop`.
+ */
+export function loopOption(
+  options: { loop?: IOLoop } | undefined,
+  className: string,
+): IOLoop | undefined {
+  if (options === undefined) return undefined;
+  const action = `create ${className}`;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(cannot(action, "options", "an object", options));
+  }
+  const { loop } = options;
+  if (loop !== undefined && !(loop instanceof IOLoop)) {
+    throw new TypeError(
+      cannot(action, "options.loop", "an IOLoop or undefined", loop),
+    );
+  }
+  return loop;
+}

@@ -1,0 +1,159 @@
+/**
+ * {@linkcode Lock}: lets one async function at a time into a critical
+ * section.
+ *
+ * ```ts
+ * import { Lock } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * const order: number[] = [];
+ * await Promise.all([1, 2, 3].map((n) =>
+ *   lock.use(async () => {
+ *     order.push(n);
+ *     await Promise.resolve();
+ *     order.push(n);
+ *   })
+ * ));
+ * assert.deepEqual(order, [1, 1, 2, 2, 3, 3]);
+ * ```
+ *
+ * @module
+ */
+
+import { inspectAsString } from "./_inspect.ts";
+import { BoundedSemaphore } from "./semaphore.ts";
+import type { IOLoop } from "./ioloop.ts";
+
+/**
+ * A lock for async functions: a {@linkcode BoundedSemaphore} of one permit,
+ * as Tornado's `Lock` is. It starts unlocked; {@linkcode Semaphore.acquire}
+ * locks it, waiting while it is locked, and the {@linkcode Releaser} (or
+ * {@linkcode Lock.release}) unlocks it.
+ *
+ * - **FIFO**: waiters get the lock in the order they started waiting.
+ * - **No barging**: on release the lock passes straight to the first
+ *   waiter, so a newcomer cannot take it first.
+ * - **Asynchronous wake-up**: `release()` returns before the woken function
+ *   resumes, and `waiters` has already dropped by then.
+ * - **Timeouts and aborts**: a waiter that times out or is aborted leaves
+ *   the line at once, its timer cleared, and never takes the lock.
+ *
+ * @example Tornado's example, with `use`
+ * ```ts
+ * import { Lock } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * const result = await lock.use(async () => {
+ *   // Do something holding the lock.
+ *   assert.equal(lock.locked, true);
+ *   return "done";
+ * });
+ * assert.equal(result, "done");
+ * assert.equal(lock.locked, false);
+ * ```
+ *
+ * @example With `using`
+ * ```ts
+ * import { Lock } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * {
+ *   using _held = await lock.acquire();
+ *   assert.equal(String(lock), "<Lock [locked]>");
+ * }
+ * assert.equal(String(lock), "<Lock [unlocked]>");
+ * ```
+ */
+export class Lock extends BoundedSemaphore {
+  /**
+   * Creates a lock, unlocked.
+   *
+   * @param options.loop The loop that times its waits; by default, the loop
+   *   current when each wait starts.
+   * @throws {TypeError} If `options.loop` is not an `IOLoop`.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new Lock().locked, false);
+   * ```
+   */
+  constructor(options?: { loop?: IOLoop }) {
+    super(1, options);
+  }
+
+  /**
+   * Whether the lock is held.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * const releaser = lock.tryAcquire();
+   * assert.equal(lock.locked, true);
+   * releaser?.release();
+   * assert.equal(lock.locked, false);
+   * ```
+   */
+  get locked(): boolean {
+    return this.value === 0;
+  }
+
+  /**
+   * Unlocks the lock: the first waiter, if any, gets it at once.
+   *
+   * @throws {Error} If the lock is not locked; nothing changes then.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.throws(() => lock.release(), {
+   *   message: "Cannot release Lock as it is not locked",
+   * });
+   * ```
+   */
+  override release(): void {
+    if (!this.locked) {
+      throw new Error(
+        `Cannot release ${this.constructor.name} as it is not locked`,
+      );
+    }
+    super.release();
+  }
+
+  /**
+   * Describes the lock, as Tornado's `repr` does.
+   *
+   * @returns `<Lock [unlocked]>`, `<Lock [locked]>`, or
+   *   `<Lock [locked,waiters:1]>` while one waits.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(String(new Lock()), "<Lock [unlocked]>");
+   * ```
+   */
+  override toString(): string {
+    const waiters = this.waiters;
+    const state = !this.locked
+      ? "unlocked"
+      : waiters > 0
+      ? `locked,waiters:${waiters}`
+      : "locked";
+    return `<${this.constructor.name} [${state}]>`;
+  }
+}
+
+inspectAsString(Lock);

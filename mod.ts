@@ -1,0 +1,28 @@
+/**
+ * Synchronization primitives for async functions that share one thread:
+ * {@linkcode Condition}, {@linkcode Event}, {@linkcode Semaphore},
+ * {@linkcode BoundedSemaphore} and {@linkcode Lock}, modelled on Tornado's
+ * `tornado.locks`, over an {@linkcode IOLoop} that keeps time exactly and
+ * lets tests run on virtual time.
+ *
+ * Every wait takes a `deadline`, a `timeout` or an `AbortSignal`; waiters
+ * are served first in, first out, and one that gives up leaves at once.
+ *
+ * ```ts
+ * import { Lock, TimeoutError } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * using _held = await lock.acquire();
+ * await assert.rejects(lock.acquire({ timeout: 0 }), TimeoutError);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./errors.ts";
+export * from "./ioloop.ts";
+export * from "./condition.ts";
+export * from "./event.ts";
+export * from "./semaphore.ts";
+export * from "./lock.ts";
