@@ -1,0 +1,272 @@
+#!/usr/bin/env node
+/**
+ * Builds what JSR serves npm users (`npx jsr add`, `bunx jsr add`): one
+ * ESM `.js` and one `.d.ts` per module, relative imports rewritten from
+ * `.ts` to `.js`, nothing bundled, plus a `package.json` whose `exports`
+ * mirror `deno.json`'s, so `@coop/locks/semaphore` resolves as it would
+ * from JSR's npm tarball.
+ *
+ *     node tools/build_npm.mjs [outDir]          # default .tmp/npm
+ *     node tools/build_npm.mjs --tests [outDir]  # default .tmp/npm-test
+ *
+ * `--tests` also transpiles every `*_test.ts` (found by glob at the repo
+ * root, in `examples/` and in `tools/`), `_test_*.ts` helpers and the
+ * examples, keeping their relative layout, so Node and Bun can run the very
+ * test files Deno runs. The code is down-levelled to ES2022, which Node 20
+ * parses (`using` becomes a try/finally over `Symbol.dispose`).
+ *
+ * The transpiler is TypeScript's own, pinned in package.json. Type errors
+ * in the library modules under @types/node are printed as warnings; test
+ * files are emitted without a type check (Deno checks them).
+ *
+ * @module
+ */
+
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import ts from "typescript";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Module files are the repo-root `.ts` files JSR publishes; tests are not. */
+const isTest = (name) =>
+  name.endsWith("_test.ts") || /^_test_.*\.ts$/.test(name);
+
+function rootTs(dir) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".ts") && !name.endsWith(".d.ts"))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** The compiler options both builds share. */
+const BASE_OPTIONS = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  // A Node user's environment: the globals (AbortSignal, setTimeout,
+  // setImmediate) come from @types/node, as they would for them.
+  lib: ["lib.es2022.d.ts", "lib.esnext.disposable.d.ts"],
+  types: ["node"],
+  rewriteRelativeImportExtensions: true,
+  allowImportingTsExtensions: true,
+  verbatimModuleSyntax: true,
+  isolatedModules: true,
+  strict: true,
+  skipLibCheck: true,
+  removeComments: false,
+  newLine: ts.NewLineKind.LineFeed,
+  rootDir: ROOT,
+};
+
+function formatDiagnostics(diagnostics) {
+  return ts.formatDiagnosticsWithColorAndContext(diagnostics, {
+    getCanonicalFileName: (f) => f,
+    getCurrentDirectory: () => ROOT,
+    getNewLine: () => "\n",
+  });
+}
+
+/** `./x.ts` → `./x.js`; other specifiers unchanged. */
+function rewriteSpecifier(specifier) {
+  return /^\.\.?\//.test(specifier)
+    ? specifier.replace(/\.([mc]?)ts$/, ".$1js")
+    : specifier;
+}
+
+/**
+ * `rewriteRelativeImportExtensions` rewrites the `.js` output only; the
+ * declarations would still say `from "./ioloop.ts"`, which a Node
+ * TypeScript user's compiler rejects. JSR's typings say `./ioloop.js`.
+ */
+function rewriteDeclarationImports(context) {
+  const { factory } = context;
+  const literal = (node) =>
+    node && ts.isStringLiteral(node) &&
+      rewriteSpecifier(node.text) !== node.text
+      ? factory.createStringLiteral(rewriteSpecifier(node.text))
+      : undefined;
+  const visit = (node) => {
+    if (ts.isImportDeclaration(node)) {
+      const spec = literal(node.moduleSpecifier);
+      if (spec) {
+        return factory.updateImportDeclaration(
+          node,
+          node.modifiers,
+          node.importClause,
+          spec,
+          node.attributes,
+        );
+      }
+    } else if (ts.isExportDeclaration(node)) {
+      const spec = literal(node.moduleSpecifier);
+      if (spec) {
+        return factory.updateExportDeclaration(
+          node,
+          node.modifiers,
+          node.isTypeOnly,
+          node.exportClause,
+          spec,
+          node.attributes,
+        );
+      }
+    } else if (
+      ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)
+    ) {
+      const spec = literal(node.argument.literal);
+      if (spec) {
+        return factory.updateImportTypeNode(
+          node,
+          factory.createLiteralTypeNode(spec),
+          node.attributes,
+          node.qualifier,
+          node.typeArguments,
+          node.isTypeOf,
+        );
+      }
+    }
+    return ts.visitEachChild(node, visit, context);
+  };
+  return (node) => ts.visitNode(node, visit);
+}
+
+/** Emits `rootNames` (and what they import) into `outDir`; returns the files written. */
+function emit(rootNames, outDir, { declaration, check }) {
+  const options = { ...BASE_OPTIONS, outDir, declaration };
+  if (!check) options.noCheck = true;
+  const program = ts.createProgram({ rootNames, options });
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) =>
+    check || d.category === ts.DiagnosticCategory.Error && d.code < 2000 // syntax only
+  );
+  if (check && diagnostics.length > 0) {
+    // JSR does not type-check against Node's globals either; the consumer
+    // check (tools/consumer) is what proves the typings a user sees.
+    process.stderr.write(formatDiagnostics(diagnostics));
+    process.stderr.write(
+      `build_npm: warning: ${diagnostics.length} type error(s) in the modules under @types/node\n`,
+    );
+  }
+  const written = [];
+  const result = program.emit(
+    undefined,
+    (fileName, text) => {
+      mkdirSync(dirname(fileName), { recursive: true });
+      writeFileSync(fileName, text);
+      written.push(relative(outDir, fileName));
+    },
+    undefined,
+    false,
+    { afterDeclarations: [rewriteDeclarationImports] },
+  );
+  if (result.emitSkipped) {
+    process.stderr.write(formatDiagnostics(result.diagnostics));
+    throw new Error("build_npm: emit skipped");
+  }
+  return written.sort();
+}
+
+/** Reads deno.json's `exports` as `{ "./semaphore": "./semaphore.ts", ... }`. */
+function denoJson() {
+  return JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+}
+
+function toJs(path) {
+  return path.replace(/\.ts$/, ".js");
+}
+
+function toDts(path) {
+  return path.replace(/\.ts$/, ".d.ts");
+}
+
+/** The npm-side package.json: name, version, ESM, and `exports` per subpath. */
+function packageJson(deno) {
+  const exports = {};
+  for (const [subpath, file] of Object.entries(deno.exports)) {
+    exports[subpath] = { types: toDts(file), default: toJs(file) };
+  }
+  return {
+    name: deno.name,
+    version: deno.version,
+    license: deno.license,
+    type: "module",
+    sideEffects: false,
+    exports,
+  };
+}
+
+/** Builds the package as JSR would serve it to npm users. */
+export function buildPackage(outDir = join(ROOT, ".tmp/npm")) {
+  outDir = resolve(outDir);
+  const deno = denoJson();
+  const entries = Object.values(deno.exports).map((file) => join(ROOT, file));
+  rmSync(outDir, { recursive: true, force: true });
+  const written = emit(entries, outDir, { declaration: true, check: true });
+  writeFileSync(
+    join(outDir, "package.json"),
+    JSON.stringify(packageJson(deno), null, 2) + "\n",
+  );
+  for (const extra of ["README.md", "LICENSE"]) {
+    if (existsSync(join(ROOT, extra))) {
+      writeFileSync(join(outDir, extra), readFileSync(join(ROOT, extra)));
+    }
+  }
+  const leaked = written.filter((f) =>
+    f.includes("/") || isTest(f.replace(/\.(d\.ts|js)$/, ".ts"))
+  );
+  if (leaked.length > 0) {
+    throw new Error(`build_npm: unexpected files in the package: ${leaked}`);
+  }
+  return { outDir, files: written };
+}
+
+/** Every test file the runtimes should run, found by glob. */
+export function testFiles() {
+  const dirs = [ROOT, join(ROOT, "examples"), join(ROOT, "tools")];
+  return dirs.flatMap(rootTs).filter((f) => f.endsWith("_test.ts"));
+}
+
+/** Builds the modules, the tests and the examples together, for Node and Bun. */
+export function buildTests(outDir = join(ROOT, ".tmp/npm-test")) {
+  outDir = resolve(outDir);
+  const roots = [
+    ...rootTs(ROOT),
+    ...rootTs(join(ROOT, "examples")),
+    ...testFiles(),
+  ];
+  rmSync(outDir, { recursive: true, force: true });
+  const written = emit([...new Set(roots)], outDir, {
+    declaration: false,
+    check: false,
+  });
+  // Bare imports (@sinonjs/fake-timers, fast-check) resolve from the repo's
+  // node_modules, as the build lives under the repo.
+  writeFileSync(
+    join(outDir, "package.json"),
+    JSON.stringify({ type: "module", private: true }) + "\n",
+  );
+  const tests = written.filter((f) => f.endsWith("_test.js"));
+  return { outDir, files: written, tests };
+}
+
+if (
+  process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)
+) {
+  const args = process.argv.slice(2);
+  const tests = args.includes("--tests");
+  const outArg = args.find((a) => !a.startsWith("--"));
+  const { outDir, files } = tests ? buildTests(outArg) : buildPackage(outArg);
+  console.log(
+    `build_npm: ${files.length} files in ${
+      relative(process.cwd(), outDir) || "."
+    }`,
+  );
+}
