@@ -1,0 +1,634 @@
+// Model-based tests: random sequences of waits, acquires, notifies, sets,
+// clears, releases, timeouts, aborts and tryAcquire, run against each
+// primitive and against a plain model of API.md's contract, on a
+// VirtualIOLoop. After every step both must agree on who has settled and in
+// what order, on every count, and on the timers left armed.
+//
+// Replay a failure with FC_SEED (and FC_PATH, both printed on failure); run
+// longer with FC_RUNS, as `FC_RUNS=100000 deno task test model_test.ts`.
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  type Releaser,
+  Semaphore,
+  TimeoutError,
+  VirtualIOLoop,
+  type WaitOptions,
+} from "./mod.ts";
+
+// ---------------------------------------------------------------------------
+// Settings: a fixed seed by default, so every run of the suite is the same.
+
+function readEnv(): Record<string, string | undefined> {
+  const g = globalThis as {
+    process?: { env: Record<string, string | undefined> };
+    Deno?: { env: { toObject(): Record<string, string> } };
+  };
+  try {
+    return g.process?.env ?? g.Deno?.env.toObject() ?? {};
+  } catch {
+    return {}; // No permission to read the environment: use the defaults.
+  }
+}
+
+const env = readEnv();
+const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : 20261125;
+const RUNS = env.FC_RUNS !== undefined ? Number(env.FC_RUNS) : 3000;
+const PATH = env.FC_PATH;
+
+function settings(): fc.Parameters<unknown> {
+  return {
+    seed: SEED,
+    numRuns: RUNS,
+    ...(PATH !== undefined ? { path: PATH, endOnFailure: true } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// What both sides share: the ordered log of settlements, written as
+// `${id}:ok`, `${id}:timeout`, `${id}:abort` (and `${id}:ran` when a `use()`
+// function starts running), and the final outcome of each `use()`.
+
+/** A waiter the model expects to be in line. */
+interface ModelWaiter {
+  id: number;
+  /** Absolute time on the loop's clock; Infinity for none. */
+  deadline: number;
+  /** How a `use()` function ends, or undefined for a plain wait. */
+  use?: UseEnding;
+}
+
+type UseEnding = "return" | "throw" | "reject" | "resolveLater";
+
+/** The state every model keeps, whatever the primitive. */
+class ModelBase {
+  time = 0;
+  nextId = 0;
+  /** In the order they started waiting. */
+  queue: ModelWaiter[] = [];
+  log: string[] = [];
+  useOutcomes = new Map<number, string>();
+  /** Ids with a live AbortController nobody has aborted yet. */
+  abortable: number[] = [];
+
+  /** Timers the loop should hold: one per queued waiter with a deadline. */
+  get armed(): number {
+    return this.queue.filter((w) => w.deadline !== Infinity).length;
+  }
+
+  /** Moves the clock; expired waiters leave in deadline order, ties FIFO. */
+  advance(ms: number): void {
+    this.time += ms;
+    const expired = this.queue
+      .filter((w) => w.deadline <= this.time)
+      .sort((a, b) => a.deadline - b.deadline);
+    for (const w of expired) this.reject(w, "timeout");
+  }
+
+  /** Takes `w` out of line and records how it failed. */
+  reject(w: ModelWaiter, how: "timeout" | "abort"): void {
+    this.queue.splice(this.queue.indexOf(w), 1);
+    if (w.use !== undefined) this.useOutcomes.set(w.id, how);
+    else this.log.push(`${w.id}:${how}`);
+  }
+
+  abort(id: number): void {
+    const w = this.queue.find((w) => w.id === id);
+    if (w !== undefined) this.reject(w, "abort");
+  }
+}
+
+/** The real side: a primitive on a virtual loop, and what its waiters did. */
+class RealBase {
+  loop = new VirtualIOLoop();
+  log: string[] = [];
+  useOutcomes = new Map<number, string>();
+  controllers = new Map<number, AbortController>();
+  reasons = new Map<number, Error>();
+  settled = new Set<number>();
+  releasers = new Map<number, Releaser>();
+
+  /** Records how the promise of waiter `id` settles. */
+  track(id: number, promise: Promise<unknown>): void {
+    promise.then(
+      (value) => {
+        if (value !== undefined) this.releasers.set(id, value as Releaser);
+        this.settle(id, "ok");
+      },
+      (error) => this.settle(id, this.classify(id, error)),
+    );
+  }
+
+  settle(id: number, how: string): void {
+    // A promise settles once; a second entry means two grants for one id.
+    assert.ok(!this.settled.has(id), `waiter ${id} settled twice`);
+    this.settled.add(id);
+    this.log.push(`${id}:${how}`);
+  }
+
+  classify(id: number, error: unknown): string {
+    if (error instanceof TimeoutError) return "timeout";
+    if (error === this.reasons.get(id)) return "abort";
+    return `error(${String(error)})`;
+  }
+}
+
+/** The options a generated wait passes, and how the model reads them. */
+interface OptionSpec {
+  /** Pass no options at all. */
+  plain: boolean;
+  timeout: number | undefined;
+  deadline: number | undefined;
+  durationForm: boolean;
+  signal: "none" | "live" | "aborted";
+}
+
+const optionSpec: fc.Arbitrary<OptionSpec> = fc.record({
+  plain: fc.boolean(),
+  timeout: fc.option(
+    fc.oneof(
+      { weight: 5, arbitrary: fc.integer({ min: -1, max: 8 }) },
+      { weight: 1, arbitrary: fc.constant(Infinity) },
+    ),
+    { nil: undefined },
+  ),
+  deadline: fc.option(fc.integer({ min: -2, max: 8 }), { nil: undefined }),
+  durationForm: fc.boolean(),
+  signal: fc.constantFrom("none", "live", "aborted"),
+});
+
+function showSpec(spec: OptionSpec): string {
+  if (spec.plain) return "";
+  const parts: string[] = [];
+  if (spec.timeout !== undefined) parts.push(`timeout:${spec.timeout}`);
+  if (spec.deadline !== undefined) parts.push(`deadline:+${spec.deadline}`);
+  if (spec.signal !== "none") parts.push(`signal:${spec.signal}`);
+  return `{${parts.join(",")}${spec.durationForm ? ",duration" : ""}}`;
+}
+
+/**
+ * Builds the real options for waiter `id` and tells the model its deadline
+ * and whether its signal has already aborted.
+ */
+function makeOptions(
+  spec: OptionSpec,
+  id: number,
+  m: ModelBase,
+  r: RealBase,
+): { options: WaitOptions | undefined; deadline: number; aborted: boolean } {
+  if (spec.plain) {
+    return { options: undefined, deadline: Infinity, aborted: false };
+  }
+  const options: WaitOptions = {};
+  let deadline = Infinity;
+  if (spec.timeout !== undefined) {
+    options.timeout = spec.durationForm && Number.isFinite(spec.timeout)
+      ? { milliseconds: spec.timeout }
+      : spec.timeout;
+    deadline = Math.min(deadline, m.time + spec.timeout);
+  }
+  if (spec.deadline !== undefined) {
+    options.deadline = spec.durationForm
+      ? { milliseconds: spec.deadline }
+      : m.time + spec.deadline;
+    deadline = Math.min(deadline, m.time + spec.deadline);
+  }
+  if (spec.signal !== "none") {
+    const reason = new Error(`abort ${id}`);
+    r.reasons.set(id, reason);
+    if (spec.signal === "aborted") {
+      options.signal = AbortSignal.abort(reason);
+    } else {
+      const controller = new AbortController();
+      r.controllers.set(id, controller);
+      m.abortable.push(id);
+      options.signal = controller.signal;
+    }
+  }
+  return { options, deadline, aborted: spec.signal === "aborted" };
+}
+
+type Step<M extends object, R> = fc.AsyncCommand<M, R, false>;
+
+/** One generated step: a label, a precondition and what it does to both. */
+class Cmd<M extends ModelBase, R extends RealBase> implements Step<M, R> {
+  constructor(
+    readonly label: string,
+    readonly pre: (m: M) => boolean,
+    readonly act: (m: M, r: R) => void | Promise<void>,
+    readonly compare: (m: M, r: R) => void,
+  ) {}
+  check(m: Readonly<M>): boolean {
+    return this.pre(m as M);
+  }
+  async run(m: M, r: R): Promise<void> {
+    await this.act(m, r);
+    // Lets every woken or rejected function resume; moves no time.
+    await r.loop.advance(0);
+    assert.deepEqual(r.log, m.log, "settlements, in order");
+    assert.deepEqual(r.useOutcomes, m.useOutcomes, "use() outcomes");
+    assert.equal(r.loop.pendingTimers, m.armed, "timers armed");
+    assert.equal(r.loop.time(), m.time, "clock");
+    this.compare(m, r);
+  }
+  toString(): string {
+    return this.label;
+  }
+}
+
+/** Steps every primitive has: moving time and aborting a waiter. */
+function commonSteps<M extends ModelBase, R extends RealBase>(
+  compare: (m: M, r: R) => void,
+): fc.Arbitrary<Step<M, R>>[] {
+  return [
+    fc.integer({ min: 0, max: 6 }).map((ms) =>
+      new Cmd<M, R>(`advance(${ms})`, () => true, async (m, r) => {
+        m.advance(ms);
+        await r.loop.advance(ms);
+      }, compare)
+    ),
+    fc.nat().map((k) =>
+      new Cmd<M, R>(`abort(#${k})`, (m) => m.abortable.length > 0, (m, r) => {
+        const [id] = m.abortable.splice(k % m.abortable.length, 1);
+        m.abort(id);
+        r.controllers.get(id)!.abort(r.reasons.get(id));
+      }, compare)
+    ),
+  ];
+}
+
+/** Expects `fn` to throw an error of class `E`, or nothing when `E` is undefined. */
+function expectThrow(
+  E: (new (...args: never[]) => Error) | undefined,
+  fn: () => void,
+): void {
+  if (E === undefined) fn();
+  else assert.throws(fn, E);
+}
+
+const commandLimits = { maxCommands: 40, size: "+1" } as const;
+
+// ---------------------------------------------------------------------------
+// Condition
+
+class ConditionModel extends ModelBase {
+  notify(n: number): number {
+    const woken = this.queue.splice(0, n);
+    for (const w of woken) this.log.push(`${w.id}:ok`);
+    return woken.length;
+  }
+}
+
+class ConditionReal extends RealBase {
+  condition = new Condition({ loop: this.loop });
+}
+
+function compareCondition(m: ConditionModel, r: ConditionReal): void {
+  assert.equal(r.condition.waiters, m.queue.length, "waiters");
+}
+
+const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
+  ...commonSteps(compareCondition),
+  optionSpec.map((spec) =>
+    new Cmd<ConditionModel, ConditionReal>(
+      `wait(${showSpec(spec)})`,
+      () => true,
+      (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        if (aborted) m.log.push(`${id}:abort`);
+        else if (deadline <= m.time) m.log.push(`${id}:timeout`);
+        else m.queue.push({ id, deadline });
+        r.track(id, r.condition.wait(options));
+      },
+      compareCondition,
+    )
+  ),
+  fc.oneof(fc.integer({ min: 0, max: 3 }), fc.constant(Infinity)).map((n) =>
+    new Cmd<ConditionModel, ConditionReal>(
+      `notify(${n})`,
+      () => true,
+      (m, r) => {
+        const expected = m.notify(n);
+        assert.equal(r.condition.notify(n), expected, "notify() count");
+      },
+      compareCondition,
+    )
+  ),
+  fc.constant(
+    new Cmd<ConditionModel, ConditionReal>(
+      "notifyAll()",
+      () => true,
+      (m, r) => {
+        const expected = m.notify(Infinity);
+        assert.equal(r.condition.notifyAll(), expected, "notifyAll() count");
+      },
+      compareCondition,
+    ),
+  ),
+];
+
+Deno.test("Condition agrees with its model under random waits, notifies, timeouts and aborts", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.commands(conditionSteps, commandLimits),
+      (steps) =>
+        fc.asyncModelRun(
+          () => ({ model: new ConditionModel(), real: new ConditionReal() }),
+          steps,
+        ),
+    ),
+    settings(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Event
+
+class EventModel extends ModelBase {
+  isSet = false;
+}
+
+class EventReal extends RealBase {
+  event = new Event({ loop: this.loop });
+}
+
+function compareEvent(m: EventModel, r: EventReal): void {
+  assert.equal(r.event.isSet(), m.isSet, "isSet()");
+  assert.equal(r.event.waiters, m.queue.length, "waiters");
+}
+
+const eventSteps: fc.Arbitrary<Step<EventModel, EventReal>>[] = [
+  ...commonSteps(compareEvent),
+  optionSpec.map((spec) =>
+    new Cmd<EventModel, EventReal>(
+      `wait(${showSpec(spec)})`,
+      () => true,
+      (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        if (aborted) m.log.push(`${id}:abort`);
+        else if (m.isSet) m.log.push(`${id}:ok`);
+        else if (deadline <= m.time) m.log.push(`${id}:timeout`);
+        else m.queue.push({ id, deadline });
+        r.track(id, r.event.wait(options));
+      },
+      compareEvent,
+    )
+  ),
+  fc.constant(
+    new Cmd<EventModel, EventReal>("set()", () => true, (m, r) => {
+      m.isSet = true;
+      for (const w of m.queue.splice(0)) m.log.push(`${w.id}:ok`);
+      r.event.set();
+    }, compareEvent),
+  ),
+  fc.constant(
+    new Cmd<EventModel, EventReal>("clear()", () => true, (m, r) => {
+      m.isSet = false;
+      r.event.clear();
+    }, compareEvent),
+  ),
+];
+
+Deno.test("Event agrees with its model under random waits, sets, clears, timeouts and aborts", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.commands(eventSteps, commandLimits),
+      (steps) =>
+        fc.asyncModelRun(
+          () => ({ model: new EventModel(), real: new EventReal() }),
+          steps,
+        ),
+    ),
+    settings(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Semaphore, BoundedSemaphore and Lock share one model: a counter, a line,
+// and the releasers handed out. `bound` is the initial value for the bounded
+// kinds; a Lock also refuses to release while unlocked, with an Error.
+
+type Kind = "Semaphore" | "BoundedSemaphore" | "Lock";
+
+class SemaphoreModel extends ModelBase {
+  /** Ids whose releaser has not released yet. */
+  held: number[] = [];
+  /** Ids whose releaser has released. */
+  spent: number[] = [];
+  acquired = 0;
+  returned = 0;
+
+  constructor(
+    readonly kind: Kind,
+    readonly initial: number,
+    public value = initial,
+  ) {
+    super();
+  }
+
+  /** What `release()` throws now, or undefined if it succeeds. */
+  releaseError(): (new (...args: never[]) => Error) | undefined {
+    if (this.kind === "Lock" && this.value >= 1) return Error;
+    if (this.kind !== "Semaphore" && this.value >= this.initial) {
+      return RangeError;
+    }
+    return undefined;
+  }
+
+  /** A successful release: the permit goes to the first waiter, or back. */
+  release(): void {
+    this.returned++;
+    const w = this.queue.shift();
+    if (w === undefined) this.value++;
+    else this.grant(w);
+  }
+
+  /** Hands a permit to `w`; a `use()` runs, then gives it back. */
+  grant(w: ModelWaiter): void {
+    this.acquired++;
+    if (w.use === undefined) {
+      this.log.push(`${w.id}:ok`);
+      this.held.push(w.id);
+      return;
+    }
+    this.log.push(`${w.id}:ran`);
+    const error = this.releaseError();
+    if (error === undefined) this.release();
+    const ok = w.use === "return" || w.use === "resolveLater";
+    this.useOutcomes.set(
+      w.id,
+      error !== undefined ? `error(${error.name})` : ok ? "ok" : "error(fn)",
+    );
+  }
+
+  /** Starts a wait: at once if it can, else in line. */
+  start(w: ModelWaiter, aborted: boolean): void {
+    const settleAtOnce = (how: string) =>
+      w.use !== undefined
+        ? this.useOutcomes.set(w.id, how)
+        : this.log.push(`${w.id}:${how}`);
+    if (aborted) settleAtOnce("abort");
+    else if (this.value > 0) {
+      this.value--;
+      this.grant(w);
+    } else if (w.deadline <= this.time) settleAtOnce("timeout");
+    else this.queue.push(w);
+  }
+}
+
+class SemaphoreReal extends RealBase {
+  semaphore: Semaphore;
+  constructor(kind: Kind, initial: number) {
+    super();
+    const loop = this.loop;
+    this.semaphore = kind === "Semaphore"
+      ? new Semaphore(initial, { loop })
+      : kind === "BoundedSemaphore"
+      ? new BoundedSemaphore(initial, { loop })
+      : new Lock({ loop });
+  }
+}
+
+function compareSemaphore(m: SemaphoreModel, r: SemaphoreReal): void {
+  assert.equal(r.semaphore.value, m.value, "value");
+  assert.equal(r.semaphore.waiters, m.queue.length, "waiters");
+  if (r.semaphore instanceof Lock) {
+    assert.equal(r.semaphore.locked, m.value === 0, "locked");
+  }
+  // A waiter that timed out or was aborted holds no releaser.
+  for (const id of r.releasers.keys()) {
+    assert.ok(m.held.includes(id) || m.spent.includes(id), `releaser ${id}`);
+  }
+}
+
+function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
+  const compare = compareSemaphore;
+  type C = Cmd<SemaphoreModel, SemaphoreReal>;
+  return [
+    ...commonSteps(compare),
+    optionSpec.map((spec): C =>
+      new Cmd(`acquire(${showSpec(spec)})`, () => true, (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        m.start({ id, deadline }, aborted);
+        r.track(id, r.semaphore.acquire(options));
+      }, compare)
+    ),
+    fc.tuple(
+      optionSpec,
+      fc.constantFrom<UseEnding>("return", "throw", "reject", "resolveLater"),
+    ).map(([spec, ending]): C =>
+      new Cmd(`use(${ending}, ${showSpec(spec)})`, () => true, (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        m.start({ id, deadline, use: ending }, aborted);
+        const fn = () => {
+          r.log.push(`${id}:ran`);
+          switch (ending) {
+            case "return":
+              return id;
+            case "throw":
+              throw new Error("fn");
+            case "reject":
+              return Promise.resolve().then(() => {
+                throw new Error("fn");
+              });
+            case "resolveLater":
+              return Promise.resolve().then(() => id);
+          }
+        };
+        r.semaphore.use(fn, options).then(
+          () => r.useOutcomes.set(id, "ok"),
+          (error: Error) =>
+            r.useOutcomes.set(
+              id,
+              error instanceof TimeoutError
+                ? "timeout"
+                : error === r.reasons.get(id)
+                ? "abort"
+                : error.message === "fn"
+                ? "error(fn)"
+                : `error(${error.name})`,
+            ),
+        );
+      }, compare)
+    ),
+    fc.constant<C>(
+      new Cmd("tryAcquire()", () => true, (m, r) => {
+        const id = m.nextId++;
+        const releaser = r.semaphore.tryAcquire();
+        if (m.value > 0) {
+          m.value--;
+          m.acquired++;
+          m.held.push(id);
+          assert.ok(releaser, "tryAcquire() gave a releaser");
+          r.releasers.set(id, releaser);
+        } else {
+          assert.equal(releaser, undefined, "tryAcquire() gave nothing");
+        }
+      }, compare),
+    ),
+    fc.constant<C>(
+      new Cmd("release()", () => true, (m, r) => {
+        const error = m.releaseError();
+        if (error === undefined) m.release();
+        expectThrow(error, () => r.semaphore.release());
+      }, compare),
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(`releaser(#${k}).release()`, (m) => m.held.length > 0, (m, r) => {
+        const id = m.held[k % m.held.length];
+        const error = m.releaseError();
+        if (error === undefined) {
+          m.release();
+          m.held.splice(m.held.indexOf(id), 1);
+          m.spent.push(id);
+        }
+        // A releaser whose release throws stays unused.
+        expectThrow(error, () => r.releasers.get(id)!.release());
+      }, compare)
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(
+        `releaser(#${k})[Symbol.dispose]() again`,
+        (m) => m.spent.length > 0,
+        (m, r) => {
+          const id = m.spent[k % m.spent.length];
+          r.releasers.get(id)![Symbol.dispose]();
+        },
+        compare,
+      )
+    ),
+  ];
+}
+
+for (const kind of ["Semaphore", "BoundedSemaphore", "Lock"] as const) {
+  const steps = semaphoreSteps();
+  const initial = kind === "Lock"
+    ? fc.constant(1)
+    : fc.integer({ min: 0, max: 3 });
+  Deno.test(`${kind} agrees with its model under random acquires, releases, use(), tryAcquire(), timeouts and aborts`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        initial,
+        fc.commands(steps, commandLimits),
+        (value, commands) =>
+          fc.asyncModelRun(
+            () => ({
+              model: new SemaphoreModel(kind, value),
+              real: new SemaphoreReal(kind, value),
+            }),
+            commands,
+          ),
+      ),
+      settings(),
+    );
+  });
+}
