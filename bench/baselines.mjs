@@ -1,0 +1,185 @@
+/**
+ * The two hand-written baselines every workload is measured against.
+ *
+ * `raw-fifo` is what a careful engineer writes by hand in an afternoon: an
+ * array of `new Promise` resolvers read from a moving head, direct handoff
+ * on release, one runtime `setTimeout` per timed wait and one `abort`
+ * listener per signalled wait. It has no validation, no deadlines, no
+ * inspection: it is the cost of coordination and nothing else.
+ *
+ * `floor` is one `await Promise.resolve()` per operation and no
+ * coordination at all: no lock can be cheaper than the promise it hands out.
+ *
+ * @module
+ */
+
+const RESOLVED = Promise.resolve();
+
+/** A first-in, first-out queue of waiters over an array with a moving head. */
+class Fifo {
+  items = [];
+  head = 0;
+
+  get size() {
+    return this.items.length - this.head;
+  }
+
+  push(item) {
+    this.items.push(item);
+  }
+
+  shift() {
+    const items = this.items;
+    if (this.head === items.length) return undefined;
+    const item = items[this.head];
+    items[this.head++] = undefined;
+    if (this.head === items.length) {
+      items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      items.splice(0, this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * One timed or signalled wait: settled by whichever of grant, timeout or
+ * abort comes first; a settled waiter stays in the array and is skipped.
+ */
+class TimedWaiter {
+  settled = false;
+  timer = undefined;
+  signal = undefined;
+  resolve;
+  reject;
+
+  grant(value) {
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.signal !== undefined) {
+      this.signal.removeEventListener("abort", this);
+    }
+    this.resolve(value);
+  }
+
+  fail(reason) {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.signal !== undefined) {
+      this.signal.removeEventListener("abort", this);
+    }
+    this.reject(reason);
+  }
+
+  handleEvent() {
+    this.fail(this.signal.reason);
+  }
+}
+
+function timedWait(queue, options) {
+  const waiter = new TimedWaiter();
+  const promise = new Promise((resolve, reject) => {
+    waiter.resolve = resolve;
+    waiter.reject = reject;
+  });
+  if (options.signal !== undefined) {
+    if (options.signal.aborted) return Promise.reject(options.signal.reason);
+    waiter.signal = options.signal;
+    options.signal.addEventListener("abort", waiter, { once: true });
+  }
+  if (options.timeout !== undefined) {
+    waiter.timer = setTimeout(
+      () => waiter.fail(new Error("timed out")),
+      options.timeout,
+    );
+  }
+  queue.push(waiter);
+  return promise;
+}
+
+/** A counting semaphore; `acquire()` resolves to nothing, `release()` hands off. */
+export class RawSemaphore {
+  #value;
+  #queue = new Fifo();
+
+  constructor(value = 1) {
+    this.#value = value;
+  }
+
+  acquire(options) {
+    if (this.#value > 0) {
+      this.#value--;
+      return RESOLVED;
+    }
+    if (options === undefined) {
+      return new Promise((resolve) => this.#queue.push(resolve));
+    }
+    return timedWait(this.#queue, options);
+  }
+
+  release() {
+    for (let next; (next = this.#queue.shift()) !== undefined;) {
+      if (typeof next === "function") return next();
+      if (!next.settled) return next.grant();
+    }
+    this.#value++;
+  }
+
+  async use(fn) {
+    await this.acquire();
+    try {
+      return await fn();
+    } finally {
+      this.release();
+    }
+  }
+}
+
+/** A lock: a semaphore of one. */
+export class RawLock extends RawSemaphore {
+  constructor() {
+    super(1);
+  }
+}
+
+/** A condition variable without a lock, as Tornado's is. */
+export class RawCondition {
+  #queue = new Fifo();
+
+  wait() {
+    return new Promise((resolve) => this.#queue.push(resolve));
+  }
+
+  notify() {
+    const resolve = this.#queue.shift();
+    if (resolve === undefined) return 0;
+    resolve();
+    return 1;
+  }
+}
+
+/** An event: `set()` resolves every waiter. */
+export class RawEvent {
+  #set = false;
+  #queue = [];
+
+  wait() {
+    if (this.#set) return RESOLVED;
+    return new Promise((resolve) => this.#queue.push(resolve));
+  }
+
+  set() {
+    this.#set = true;
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const resolve of queue) resolve();
+  }
+}
+
+/** The floor: the one promise an operation cannot avoid, and nothing else. */
+export function floor() {
+  return Promise.resolve();
+}

@@ -1,0 +1,2 @@
+// Nothing: the baseline for the start-up benchmark.
+export {};

@@ -1,0 +1,55 @@
+/**
+ * One runtime's benchmark run, started by `bench/main.mjs`:
+ *
+ *     deno run -A --v8-flags=--expose-gc bench/run.mjs ../mod.ts
+ *     node --expose-gc bench/run.mjs ../.tmp/npm/mod.js
+ *     bun bench/run.mjs ../.tmp/npm/mod.js
+ *
+ * The argument is the library module, relative to this file. Prints its
+ * results as one JSON line after `BENCH_RESULT `; progress goes to stderr.
+ * `BENCH_QUICK=1` runs less work and fewer trials, `BENCH_ONLY=a,f` some
+ * workloads only, `BENCH_TRIALS` sets the trials.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import os from "node:os";
+import * as asyncMutex from "async-mutex";
+import * as asyncSema from "async-sema";
+import AwaitLock from "await-lock";
+import pLimit from "p-limit";
+import * as esToolkit from "es-toolkit/promise";
+import { runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
+
+const library = process.argv[2];
+if (library === undefined) {
+  throw new Error("Usage: bench/run.mjs LIBRARY_MODULE");
+}
+const coop = await import(new URL(library, import.meta.url).href);
+const quick = process.env.BENCH_QUICK === "1";
+const trials = Number(process.env.BENCH_TRIALS ?? (quick ? 3 : 5));
+const only = process.env.BENCH_ONLY?.split(",");
+
+const results = await runAll(
+  {
+    coop,
+    peers: { asyncMutex, asyncSema, AwaitLock, pLimit, esToolkit },
+  },
+  { quick, trials, only, log: (line) => console.error(line) },
+);
+
+console.log(
+  "BENCH_RESULT " + JSON.stringify({
+    runtime: RUNTIME,
+    version: runtimeVersion(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    cores: os.cpus().length,
+    quick,
+    trials,
+    results,
+  }),
+);
+// The default loop's runtime timer may still be armed, unreferenced, for a
+// timeout that never fires; nothing else is left.
+process.exit(0);

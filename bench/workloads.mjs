@@ -1,0 +1,423 @@
+/**
+ * The workloads, written once for every runtime: each takes the library
+ * module and the peers as arguments, so Deno can pass `mod.ts` and Node and
+ * Bun the transpiled `mod.js`.
+ *
+ * Each workload maps an implementation's name to `run(n, env)`, which does
+ * `n` operations and resolves with `{ ms }` (time spent on them) plus any
+ * extra measurements (`bytes`: heap bytes per waiter; `growth`: heap bytes
+ * left behind per wait). Implementations a peer cannot express are absent.
+ *
+ * @module
+ */
+
+import {
+  floor,
+  RawCondition,
+  RawEvent,
+  RawLock,
+  RawSemaphore,
+} from "./baselines.mjs";
+
+/** The npm peers, in the order tables list them. */
+export const PEERS = [
+  "async-mutex",
+  "async-sema",
+  "await-lock",
+  "p-limit",
+  "es-toolkit",
+];
+
+/** Names of the implementations that are not peers. */
+export const OURS = "@coop/locks";
+export const RAW = "raw-fifo";
+export const FLOOR = "floor";
+
+const noop = () => {};
+
+/** Times `body(n)` after a collection. */
+function timed(body) {
+  return async (n, env) => {
+    env.gc();
+    const start = env.now();
+    await body(n);
+    return { ms: env.now() - start };
+  };
+}
+
+/** Times `body(n)` and reports the heap it leaves behind, per operation. */
+function timedWithGrowth(body) {
+  return async (n, env) => {
+    env.gc();
+    const before = env.heap();
+    const start = env.now();
+    await body(n);
+    const ms = env.now() - start;
+    env.gc();
+    return { ms, growth: (env.heap() - before) / n };
+  };
+}
+
+/** Runs `tasks` copies of `task(perTask)` at once. */
+function crowd(tasks, task) {
+  return (n) => {
+    const perTask = Math.max(1, Math.round(n / tasks));
+    const all = [];
+    for (let i = 0; i < tasks; i++) all.push(task(perTask));
+    return Promise.all(all);
+  };
+}
+
+/**
+ * A lock's acquire+release as one loop body per implementation, so (a),
+ * (b) and (d2) share them.
+ */
+function lockLoops({ coop, peers }) {
+  const { Mutex } = peers.asyncMutex;
+  const { Sema } = peers.asyncSema;
+  const AwaitLock = peers.AwaitLock;
+  const EsMutex = peers.esToolkit.Mutex;
+  const pLimit = peers.pLimit;
+  return {
+    [OURS]: () => {
+      const lock = new coop.Lock();
+      return async (k) => {
+        for (let i = 0; i < k; i++) (await lock.acquire()).release();
+      };
+    },
+    "async-mutex": () => {
+      const mutex = new Mutex();
+      return async (k) => {
+        for (let i = 0; i < k; i++) (await mutex.acquire())();
+      };
+    },
+    "async-sema": () => {
+      const sema = new Sema(1);
+      return async (k) => {
+        for (let i = 0; i < k; i++) {
+          await sema.acquire();
+          sema.release();
+        }
+      };
+    },
+    "await-lock": () => {
+      const lock = new AwaitLock();
+      return async (k) => {
+        for (let i = 0; i < k; i++) {
+          await lock.acquireAsync();
+          lock.release();
+        }
+      };
+    },
+    "p-limit": () => {
+      const limit = pLimit(1);
+      return async (k) => {
+        for (let i = 0; i < k; i++) await limit(noop);
+      };
+    },
+    "es-toolkit": () => {
+      const mutex = new EsMutex();
+      return async (k) => {
+        for (let i = 0; i < k; i++) {
+          await mutex.acquire();
+          mutex.release();
+        }
+      };
+    },
+    [RAW]: () => {
+      const lock = new RawLock();
+      return async (k) => {
+        for (let i = 0; i < k; i++) {
+          await lock.acquire();
+          lock.release();
+        }
+      };
+    },
+    [FLOOR]: () => async (k) => {
+      for (let i = 0; i < k; i++) await floor();
+    },
+  };
+}
+
+function lockWorkload(libs, tasks) {
+  const impls = {};
+  for (const [name, make] of Object.entries(lockLoops(libs))) {
+    impls[name] = (n, env) => {
+      const loop = make();
+      return timed(tasks === 1 ? loop : crowd(tasks, loop))(n, env);
+    };
+  }
+  return impls;
+}
+
+function semaphoreWorkload({ coop, peers }, viaUse) {
+  const TASKS = 1000;
+  const PERMITS = 8;
+  // One round: 1,000 tasks each take and give back one permit.
+  const rounds = (makeTask) => async (n) => {
+    for (let done = 0; done < n; done += TASKS) {
+      const task = makeTask();
+      const all = new Array(TASKS);
+      for (let i = 0; i < TASKS; i++) all[i] = task();
+      await Promise.all(all);
+    }
+  };
+  const { Semaphore: AmSemaphore } = peers.asyncMutex;
+  const { Sema } = peers.asyncSema;
+  const { Semaphore: EsSemaphore } = peers.esToolkit;
+  const pLimit = peers.pLimit;
+  const byUse = {
+    [OURS]: () => {
+      const semaphore = new coop.Semaphore(PERMITS);
+      return () => semaphore.use(noop);
+    },
+    "async-mutex": () => {
+      const semaphore = new AmSemaphore(PERMITS);
+      return () => semaphore.runExclusive(noop);
+    },
+    "p-limit": () => {
+      const limit = pLimit(PERMITS);
+      return () => limit(noop);
+    },
+    [RAW]: () => {
+      const semaphore = new RawSemaphore(PERMITS);
+      return () => semaphore.use(noop);
+    },
+  };
+  const byAcquire = {
+    [OURS]: () => {
+      const semaphore = new coop.Semaphore(PERMITS);
+      return async () => (await semaphore.acquire()).release();
+    },
+    "async-mutex": () => {
+      const semaphore = new AmSemaphore(PERMITS);
+      return async () => (await semaphore.acquire())[1]();
+    },
+    "async-sema": () => {
+      const sema = new Sema(PERMITS);
+      return async () => {
+        await sema.acquire();
+        sema.release();
+      };
+    },
+    "p-limit": byUse["p-limit"],
+    "es-toolkit": () => {
+      const semaphore = new EsSemaphore(PERMITS);
+      return async () => {
+        await semaphore.acquire();
+        semaphore.release();
+      };
+    },
+    [RAW]: () => {
+      const semaphore = new RawSemaphore(PERMITS);
+      return async () => {
+        await semaphore.acquire();
+        semaphore.release();
+      };
+    },
+  };
+  const impls = {};
+  for (const [name, makeTask] of Object.entries(viaUse ? byUse : byAcquire)) {
+    impls[name] = timed(rounds(makeTask));
+  }
+  impls[FLOOR] = timed(rounds(() => floor));
+  return impls;
+}
+
+function conditionPingPong({ coop }) {
+  // Two tasks take turns; each turn is one notify and one wake-up.
+  const game = (condition) => (n) => {
+    let turn = 0;
+    const rounds = Math.max(1, Math.round(n / 2));
+    const player = async (me) => {
+      for (let i = 0; i < rounds; i++) {
+        while (turn !== me) await condition.wait();
+        turn = 1 - me;
+        condition.notify();
+      }
+    };
+    return Promise.all([player(0), player(1)]);
+  };
+  return {
+    [OURS]: (n, env) => timed(game(new coop.Condition()))(n, env),
+    [RAW]: (n, env) => timed(game(new RawCondition()))(n, env),
+    [FLOOR]: timed(async (n) => {
+      for (let i = 0; i < n; i++) await floor();
+    }),
+  };
+}
+
+function eventWaiters({ coop, peers }) {
+  const { Mutex } = peers.asyncMutex;
+  // Waits `n` times, then sets: the time for both, and the heap the waits
+  // hold while they wait. Waits keep their promises in an array made
+  // beforehand, as callers that await them would.
+  const measure = (make) => async (n, env) => {
+    const filler = Promise.resolve();
+    const promises = new Array(n).fill(filler);
+    const event = make();
+    env.gc();
+    const before = env.heap();
+    let start = env.now();
+    for (let i = 0; i < n; i++) promises[i] = event.wait();
+    let ms = env.now() - start;
+    env.gc();
+    const bytes = (env.heap() - before) / n;
+    start = env.now();
+    event.set();
+    await promises[n - 1];
+    ms += env.now() - start;
+    return { ms, bytes };
+  };
+  return {
+    [OURS]: measure(() => new coop.Event()),
+    // A locked mutex whose `waitForUnlock()` waiters an unlock wakes.
+    "async-mutex": measure(() => {
+      const mutex = new Mutex();
+      mutex.acquire();
+      return { wait: () => mutex.waitForUnlock(), set: () => mutex.release() };
+    }),
+    [RAW]: measure(() => new RawEvent()),
+    [FLOOR]: measure(() => ({ wait: floor, set: noop })),
+  };
+}
+
+function timedWaits({ coop, peers }, withSignal) {
+  const { Mutex, withTimeout } = peers.asyncMutex;
+  const AwaitLock = peers.AwaitLock;
+  const TIMEOUT = 1000;
+  // The lock is held while the next wait starts, so every wait queues, arms
+  // its timer (or listener), and is granted by the release long before the
+  // timeout.
+  const controller = new AbortController();
+  const options = withSignal
+    ? { signal: controller.signal }
+    : { timeout: TIMEOUT };
+  const impls = {
+    [OURS]: timedWithGrowth(async (n) => {
+      const lock = new coop.Lock();
+      let held = await lock.acquire();
+      for (let i = 0; i < n; i++) {
+        const next = lock.acquire(options);
+        held.release();
+        held = await next;
+      }
+      held.release();
+    }),
+    [RAW]: timedWithGrowth(async (n) => {
+      const lock = new RawLock();
+      await lock.acquire();
+      for (let i = 0; i < n; i++) {
+        const next = lock.acquire(options);
+        lock.release();
+        await next;
+      }
+      lock.release();
+    }),
+    [FLOOR]: timedWithGrowth(async (n) => {
+      for (let i = 0; i < n; i++) await floor();
+    }),
+  };
+  if (!withSignal) {
+    impls["async-mutex"] = timedWithGrowth(async (n) => {
+      const mutex = withTimeout(new Mutex(), TIMEOUT);
+      let release = await mutex.acquire();
+      for (let i = 0; i < n; i++) {
+        const next = mutex.acquire();
+        release();
+        release = await next;
+      }
+      release();
+    });
+    impls["await-lock"] = timedWithGrowth(async (n) => {
+      const lock = new AwaitLock();
+      await lock.acquireAsync();
+      for (let i = 0; i < n; i++) {
+        const next = lock.acquireAsync(options);
+        lock.release();
+        await next;
+      }
+      lock.release();
+    });
+  }
+  impls.signal = controller.signal;
+  return impls;
+}
+
+/**
+ * Every workload: `n` is the operations per trial in a full run, `quick`
+ * in a quick one.
+ */
+export function workloads(libs) {
+  const f2 = timedWaits(libs, true);
+  const signal = f2.signal;
+  delete f2.signal;
+  const f = timedWaits(libs, false);
+  delete f.signal;
+  return [
+    {
+      id: "a",
+      title: "uncontended Lock acquire+release",
+      n: 200_000,
+      quick: 50_000,
+      impls: lockWorkload(libs, 1),
+    },
+    {
+      id: "b",
+      title: "100 tasks contending for one Lock",
+      n: 200_000,
+      quick: 50_000,
+      impls: lockWorkload(libs, 100),
+    },
+    {
+      id: "c1",
+      title: "Semaphore(8), 1,000 tasks acquire/release",
+      n: 100_000,
+      quick: 20_000,
+      impls: semaphoreWorkload(libs, false),
+    },
+    {
+      id: "c2",
+      title: "Semaphore(8), 1,000 tasks through use(fn)",
+      n: 100_000,
+      quick: 20_000,
+      impls: semaphoreWorkload(libs, true),
+    },
+    {
+      id: "d1",
+      title: "Condition ping-pong between two tasks",
+      n: 200_000,
+      quick: 50_000,
+      impls: conditionPingPong(libs),
+    },
+    {
+      id: "d2",
+      title: "Lock ping-pong between two tasks",
+      n: 200_000,
+      quick: 50_000,
+      impls: lockWorkload(libs, 2),
+    },
+    {
+      id: "e",
+      title: "Event: 100,000 waiters, then set()",
+      n: 100_000,
+      quick: 100_000,
+      impls: eventWaiters(libs),
+    },
+    {
+      id: "f",
+      title: "acquire({ timeout: 1000 }) granted in time",
+      n: 250_000,
+      quick: 50_000,
+      impls: f,
+    },
+    {
+      id: "f2",
+      title: "acquire({ signal }) granted, one long-lived signal",
+      n: 250_000,
+      quick: 50_000,
+      impls: f2,
+      signal,
+    },
+  ];
+}
