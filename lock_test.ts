@@ -30,6 +30,36 @@ function isNotLockedError(error: unknown): boolean {
     error.message === "Cannot release Lock as it is not locked";
 }
 
+/** A signal that keeps count of the abort listeners added and not removed. */
+function watchedSignal(): {
+  controller: AbortController;
+  signal: AbortSignal;
+  listeners: Set<unknown>;
+} {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const listeners = new Set<unknown>();
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ) => {
+    if (type === "abort") listeners.add(listener);
+    add(type, listener, options);
+  };
+  signal.removeEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ) => {
+    if (type === "abort") listeners.delete(listener);
+    remove(type, listener, options);
+  };
+  return { controller, signal, listeners };
+}
+
 /** Every way API.md gives to say "already passed", as options for a wait. */
 function alreadyPassed(t: TestLoop): [string, WaitOptions][] {
   const now = t.loop.time();
@@ -706,6 +736,24 @@ for (const kind of LOOP_KINDS) {
     await check;
     assert.equal(lock.locked, false);
     assert.equal(lock.waiters, 0);
+  });
+
+  Deno.test(`${prefix}.acquire() removes its abort listener when granted or timed out`, async () => {
+    using t = kind.create();
+    const lock = locked();
+    const { signal, listeners } = watchedSignal();
+    const granted = lock.acquire({ signal, timeout: 100 });
+    const timed = lock.acquire({ signal, timeout: 10 });
+    const check = assert.rejects(timed, TimeoutError);
+    assert.equal(listeners.size, 2);
+    await t.advance(10);
+    await check;
+    assert.equal(listeners.size, 1);
+    lock.release();
+    assert.equal(listeners.size, 0);
+    assert.equal(t.loop.pendingTimers, 0);
+    (await granted).release();
+    assert.equal(lock.locked, false);
   });
 
   Deno.test(`${prefix}.acquire() times a wait with its own loop when given one`, async () => {

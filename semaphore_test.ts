@@ -27,6 +27,36 @@ function taken(
   return semaphore;
 }
 
+/** A signal that keeps count of the abort listeners added and not removed. */
+function watchedSignal(): {
+  controller: AbortController;
+  signal: AbortSignal;
+  listeners: Set<unknown>;
+} {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  const listeners = new Set<unknown>();
+  const add = signal.addEventListener.bind(signal);
+  const remove = signal.removeEventListener.bind(signal);
+  signal.addEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ) => {
+    if (type === "abort") listeners.add(listener);
+    add(type, listener, options);
+  };
+  signal.removeEventListener = (
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ) => {
+    if (type === "abort") listeners.delete(listener);
+    remove(type, listener, options);
+  };
+  return { controller, signal, listeners };
+}
+
 /** Every way API.md gives to say "already passed", as options for a wait. */
 function alreadyPassed(t: TestLoop): [string, WaitOptions][] {
   const now = t.loop.time();
@@ -936,6 +966,25 @@ for (const kind of LOOP_KINDS) {
       assert.equal(semaphore.value, 1);
       assert.equal(semaphore.waiters, 0);
       assert.equal(t.loop.pendingTimers, 0);
+    });
+
+    Deno.test(`${prefix}.acquire() removes its abort listener when granted or timed out`, async () => {
+      using t = kind.create();
+      const semaphore = taken(Class);
+      const { signal, listeners } = watchedSignal();
+      const granted = semaphore.acquire({ signal });
+      assert.equal(listeners.size, 1);
+      semaphore.release();
+      assert.equal(listeners.size, 0);
+      const releaser = await granted;
+      const timed = semaphore.acquire({ signal, timeout: 5 });
+      const check = assert.rejects(timed, TimeoutError);
+      assert.equal(listeners.size, 1);
+      await t.advance(5);
+      await check;
+      assert.equal(listeners.size, 0);
+      releaser.release();
+      assert.equal(semaphore.value, 1);
     });
 
     Deno.test(`${prefix}.acquire() cancels its timer when granted`, async () => {
