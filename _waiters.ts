@@ -7,7 +7,7 @@
  * if the signal has already aborted it rejects with the reason and touches
  * nothing; if the primitive is available it takes it; if the deadline has
  * already passed it rejects with a `TimeoutError`. Otherwise the waiter is
- * enqueued, listens for the abort (`once`), and arms one timer on its loop.
+ * enqueued, listens for the abort, and arms one timer on its loop.
  * Whichever of grant, abort or timeout comes first unlinks the waiter,
  * removes the other two, and settles its promise, so a settled waiter is
  * never left in the queue and never takes what was meant for another.
@@ -89,13 +89,25 @@ export function parseWait(
         resolveTimeout(timeout, loop.time(), action, "options.timeout"),
       );
     }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    if (signal !== undefined && !isAbortSignal(signal)) {
       throw new TypeError(
         cannot(action, "options.signal", "an AbortSignal", signal),
       );
     }
   }
   return { loop, deadline, signal };
+}
+
+// An object made with `Object.create(AbortSignal.prototype)` passes
+// `instanceof` but throws when read; it must be refused like any other
+// non-signal, not throw later from a method that promises never to throw.
+function isAbortSignal(signal: unknown): signal is AbortSignal {
+  if (!(signal instanceof AbortSignal)) return false;
+  try {
+    return typeof signal.aborted === "boolean";
+  } catch {
+    return false;
+  }
 }
 
 /** A FIFO of waiters, with the wait algorithm over it. */
@@ -143,7 +155,10 @@ export class WaitQueue<T> {
     const waiter = this.#push();
     if (signal !== undefined) {
       waiter.signal = signal;
-      signal.addEventListener("abort", waiter, { once: true });
+      // Not `once`: #unlink removes it, and removing a `once` listener
+      // that has already fired scans the whole list, which makes aborting
+      // n waiters that share a signal quadratic.
+      signal.addEventListener("abort", waiter);
     }
     if (deadline !== Infinity) {
       waiter.loop = loop;
@@ -153,6 +168,11 @@ export class WaitQueue<T> {
       );
     }
     return waiter.promise;
+  }
+
+  /** Joins the line with no deadline and no signal. */
+  enqueuePlain(): Promise<T> {
+    return this.#push().promise;
   }
 
   /**

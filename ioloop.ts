@@ -177,9 +177,13 @@ function setRef(timer: RuntimeTimer, ref: boolean): boolean {
   return false;
 }
 
-function checkCallback(callback: unknown, action: string): void {
+function checkCallback(
+  callback: unknown,
+  action: string,
+  argument = "callback",
+): void {
   if (typeof callback !== "function") {
-    throw new TypeError(cannot(action, "callback", "a function", callback));
+    throw new TypeError(cannot(action, argument, "a function", callback));
   }
 }
 
@@ -513,8 +517,10 @@ export class IOLoop {
     const action = "call IOLoop.run()";
     let deadline = Infinity;
     let result: T | PromiseLike<T>;
+    // Read inside the try: a `then` getter that throws must reject, not throw.
+    let thenable: boolean;
     try {
-      checkCallback(fn, action);
+      checkCallback(fn, action, "fn");
       if (options !== undefined) {
         if (typeof options !== "object" || options === null) {
           throw new TypeError(cannot(action, "options", "an object", options));
@@ -529,11 +535,11 @@ export class IOLoop {
         }
       }
       result = fn();
+      thenable = typeof (result as PromiseLike<T>)?.then === "function";
     } catch (error) {
       return Promise.reject(error);
     }
-    const thenable = result as PromiseLike<T>;
-    if (deadline === Infinity || typeof thenable?.then !== "function") {
+    if (deadline === Infinity || !thenable) {
       return Promise.resolve(result);
     }
     return new Promise<T>((resolve, reject) => {
@@ -544,7 +550,7 @@ export class IOLoop {
       if (timer === undefined) {
         reject(new TimeoutError("IOLoop.run() timed out"));
       }
-      Promise.resolve(thenable).then(
+      Promise.resolve(result).then(
         (value) => {
           this.removeTimeout(timer);
           resolve(value);
