@@ -32,8 +32,8 @@ function readEnv(): Record<string, string | undefined> {
 
 const env = readEnv();
 const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : 20261125;
-// Each scenario is small; a tenth of the model tests' runs covers its orders.
-const RUNS = env.FC_RUNS !== undefined ? Number(env.FC_RUNS) : 500;
+// Each scenario has few steps, so a thousand runs meet most of its orders.
+const RUNS = env.FC_RUNS !== undefined ? Number(env.FC_RUNS) : 1000;
 const PATH = env.FC_PATH;
 
 function settings(): fc.Parameters<unknown> {
