@@ -113,6 +113,7 @@ export class Condition {
    * ```
    */
   wait(options?: WaitOptions): Promise<void> {
+    if (options === undefined) return this.#queue.enqueuePlain();
     return this.#queue.wait(options, this.#loop, "Condition.wait()", never);
   }
 

@@ -173,9 +173,12 @@ export class Semaphore {
    * ```
    */
   acquire(options?: WaitOptions): Promise<Releaser> {
-    if (options === undefined && this.#value > 0) {
-      this.#value--;
-      return Promise.resolve(new PermitReleaser(this));
+    if (options === undefined) {
+      if (this.#value > 0) {
+        this.#value--;
+        return Promise.resolve(new PermitReleaser(this));
+      }
+      return this.#queue.enqueuePlain();
     }
     return this.#queue.wait(
       options,
