@@ -8,7 +8,8 @@
  * The argument is the library module, relative to this file. Prints its
  * results as one JSON line after `BENCH_RESULT `; progress goes to stderr.
  * `BENCH_QUICK=1` runs less work and fewer trials, `BENCH_ONLY=a,f` some
- * workloads only, `BENCH_TRIALS` sets the trials.
+ * workloads only, `BENCH_TRIALS` sets the trials, `BENCH_CLOCK=wall` times
+ * with the wall clock instead of the process's CPU time.
  *
  * @module
  */
@@ -47,6 +48,7 @@ console.log(
     cores: os.cpus().length,
     quick,
     trials,
+    clock: CLOCK,
     results,
   }),
 );

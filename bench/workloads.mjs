@@ -139,13 +139,15 @@ function lockLoops({ coop, peers }) {
   };
 }
 
+// Each implementation's lock (or semaphore) is made once per workload and
+// kept across trials, as a lock that guards a resource lives long: a fresh
+// one per trial would let a collection throw away the optimized code that
+// captured the old one, and measure re-optimization instead.
 function lockWorkload(libs, tasks) {
   const impls = {};
   for (const [name, make] of Object.entries(lockLoops(libs))) {
-    impls[name] = (n, env) => {
-      const loop = make();
-      return timed(tasks === 1 ? loop : crowd(tasks, loop))(n, env);
-    };
+    const loop = make();
+    impls[name] = timed(tasks === 1 ? loop : crowd(tasks, loop));
   }
   return impls;
 }
@@ -154,13 +156,15 @@ function semaphoreWorkload({ coop, peers }, viaUse) {
   const TASKS = 1000;
   const PERMITS = 8;
   // One round: 1,000 tasks each take and give back one permit.
-  const rounds = (makeTask) => async (n) => {
-    for (let done = 0; done < n; done += TASKS) {
-      const task = makeTask();
-      const all = new Array(TASKS);
-      for (let i = 0; i < TASKS; i++) all[i] = task();
-      await Promise.all(all);
-    }
+  const rounds = (makeTask) => {
+    const task = makeTask();
+    return async (n) => {
+      for (let done = 0; done < n; done += TASKS) {
+        const all = new Array(TASKS);
+        for (let i = 0; i < TASKS; i++) all[i] = task();
+        await Promise.all(all);
+      }
+    };
   };
   const { Semaphore: AmSemaphore } = peers.asyncMutex;
   const { Sema } = peers.asyncSema;
@@ -239,8 +243,8 @@ function conditionPingPong({ coop }) {
     return Promise.all([player(0), player(1)]);
   };
   return {
-    [OURS]: (n, env) => timed(game(new coop.Condition()))(n, env),
-    [RAW]: (n, env) => timed(game(new RawCondition()))(n, env),
+    [OURS]: timed(game(new coop.Condition())),
+    [RAW]: timed(game(new RawCondition())),
     [FLOOR]: timed(async (n) => {
       for (let i = 0; i < n; i++) await floor();
     }),
@@ -293,9 +297,12 @@ function timedWaits({ coop, peers }, withSignal) {
   const options = withSignal
     ? { signal: controller.signal }
     : { timeout: TIMEOUT };
+  const lock = new coop.Lock();
+  const raw = new RawLock();
+  const mutex = withTimeout(new Mutex(), TIMEOUT);
+  const awaitLock = new AwaitLock();
   const impls = {
     [OURS]: timedWithGrowth(async (n) => {
-      const lock = new coop.Lock();
       let held = await lock.acquire();
       for (let i = 0; i < n; i++) {
         const next = lock.acquire(options);
@@ -305,14 +312,13 @@ function timedWaits({ coop, peers }, withSignal) {
       held.release();
     }),
     [RAW]: timedWithGrowth(async (n) => {
-      const lock = new RawLock();
-      await lock.acquire();
+      await raw.acquire();
       for (let i = 0; i < n; i++) {
-        const next = lock.acquire(options);
-        lock.release();
+        const next = raw.acquire(options);
+        raw.release();
         await next;
       }
-      lock.release();
+      raw.release();
     }),
     [FLOOR]: timedWithGrowth(async (n) => {
       for (let i = 0; i < n; i++) await floor();
@@ -320,7 +326,6 @@ function timedWaits({ coop, peers }, withSignal) {
   };
   if (!withSignal) {
     impls["async-mutex"] = timedWithGrowth(async (n) => {
-      const mutex = withTimeout(new Mutex(), TIMEOUT);
       let release = await mutex.acquire();
       for (let i = 0; i < n; i++) {
         const next = mutex.acquire();
@@ -330,14 +335,13 @@ function timedWaits({ coop, peers }, withSignal) {
       release();
     });
     impls["await-lock"] = timedWithGrowth(async (n) => {
-      const lock = new AwaitLock();
-      await lock.acquireAsync();
+      await awaitLock.acquireAsync();
       for (let i = 0; i < n; i++) {
-        const next = lock.acquireAsync(options);
-        lock.release();
+        const next = awaitLock.acquireAsync(options);
+        awaitLock.release();
         await next;
       }
-      lock.release();
+      awaitLock.release();
     });
   }
   impls.signal = controller.signal;
