@@ -35,8 +35,11 @@ function bin(name) {
   if (name === "deno" && globalThis.Deno !== undefined) {
     return Deno.execPath();
   }
-  const local = join(ROOT, "node_modules/.bin", name);
-  return existsSync(local) ? local : name;
+  for (const dir of ["tools/runtimes/node_modules/.bin", "node_modules/.bin"]) {
+    const local = join(ROOT, dir, name);
+    if (existsSync(local)) return local;
+  }
+  return name;
 }
 
 /** How each runtime runs a script, and which library module it imports. */
@@ -338,7 +341,9 @@ out(
   }, ${os.cpus().length} cores, ${os.platform()} ${os.release()}; ` +
     `${
       quick ? "quick mode" : "full mode"
-    }, ${runs} run(s) per runtime; ns/op, best of trials.`,
+    }, ${runs} run(s) per runtime; ns/op of ${
+      results[runtimes[0]][0]?.clock === "wall" ? "wall" : "CPU"
+    } time, best of trials.`,
 );
 for (const runtime of runtimes) {
   const all = results[runtime].map((result, i) =>
