@@ -32,14 +32,18 @@ export function durationToMs(
   for (const [unit, ms] of MS_PER_UNIT) {
     total += fieldValue(fields, unit, action, argument) * ms;
   }
-  for (const unit of CALENDAR_UNITS) {
-    if (fieldValue(fields, unit, action, argument) !== 0) {
+  // Every field's type is checked before any calendar field's value.
+  const calendar = CALENDAR_UNITS.map((unit) =>
+    fieldValue(fields, unit, action, argument)
+  );
+  for (const [i, unit] of CALENDAR_UNITS.entries()) {
+    if (calendar[i] !== 0) {
       throw new RangeError(
         cannot(
           action,
           `${argument}.${unit}`,
           "zero, as calendar units have no fixed length",
-          fields[unit],
+          calendar[i],
         ),
       );
     }
