@@ -1,0 +1,1070 @@
+// Hostile input, table-driven: every public constructor and method called
+// with wrong types and edge values, and user code that throws. Each call
+// must throw or reject the documented error, with a message naming the
+// argument, and leave the primitive exactly as it was and still working.
+
+import assert from "node:assert/strict";
+import {
+  BoundedSemaphore,
+  Condition,
+  Event,
+  IOLoop,
+  Lock,
+  Semaphore,
+  TimeoutError,
+  VirtualIOLoop,
+} from "./mod.ts";
+
+type ErrorClass = new (...args: never[]) => Error;
+
+const boom = new Error("boom from a getter");
+
+/** A value that must not be touched: every way of reading it throws. */
+function explosive(): object {
+  return new Proxy({}, {
+    get() {
+      throw boom;
+    },
+    has() {
+      throw boom;
+    },
+    ownKeys() {
+      throw boom;
+    },
+    getPrototypeOf() {
+      throw boom;
+    },
+  });
+}
+
+/** Has `valueOf`, `toString` and `Symbol.toPrimitive` all throw. */
+const unprintable = {
+  valueOf() {
+    throw boom;
+  },
+  toString() {
+    throw boom;
+  },
+  [Symbol.toPrimitive]() {
+    throw boom;
+  },
+};
+
+const signalLookalike = {
+  aborted: false,
+  reason: undefined,
+  addEventListener() {},
+  removeEventListener() {},
+  throwIfAborted() {},
+  onabort: null,
+};
+
+/** What a bad call must do. */
+type Expectation =
+  | { error: ErrorClass; argument: string }
+  | { error: ErrorClass; message: RegExp }
+  | { thrown: unknown };
+
+/** Checks an error against an expectation. */
+function check(error: unknown, expected: Expectation): void {
+  if ("thrown" in expected) {
+    assert.ok(Object.is(error, expected.thrown), "the very value thrown");
+    return;
+  }
+  assert.ok(error instanceof expected.error, `a ${expected.error.name}`);
+  assert.equal(error.constructor, expected.error, "exactly that class");
+  if ("argument" in expected) {
+    assert.match(
+      error.message,
+      new RegExp(
+        `^Cannot .+ as '${
+          expected.argument.replace(/[.[\]]/g, "\\$&")
+        }' must be .+: current value is .+$`,
+      ),
+    );
+  } else {
+    assert.match(error.message, expected.message);
+  }
+}
+
+/** Expects `fn` to throw, synchronously, as `expected` says. */
+function expectThrow(fn: () => unknown, expected: Expectation): void {
+  let threw = false;
+  try {
+    fn();
+  } catch (error) {
+    threw = true;
+    check(error, expected);
+  }
+  assert.ok(threw, "it threw");
+}
+
+/** Expects `fn` to return a promise that rejects, and never to throw. */
+async function expectReject(
+  fn: () => unknown,
+  expected: Expectation,
+): Promise<void> {
+  let promise: unknown;
+  try {
+    promise = fn();
+  } catch (error) {
+    assert.fail(`threw instead of rejecting: ${String(error)}`);
+  }
+  assert.ok(promise instanceof Promise, "returned a promise");
+  // Boxed: a thenable or a hostile Proxy must not be adopted as a result.
+  const { error } = await promise.then(
+    () => assert.fail("resolved instead of rejecting"),
+    (error: unknown) => ({ error }),
+  );
+  check(error, expected);
+}
+
+// ---------------------------------------------------------------------------
+// Each primitive, made busy: something held and one waiter in line with a
+// timer, so that a bad call that changes anything shows.
+
+interface Subject {
+  /** The primitive, for the rows to call. */
+  // deno-lint-ignore no-explicit-any
+  x: any;
+  loop: VirtualIOLoop;
+  /** Everything observable about it. */
+  state(): Record<string, unknown>;
+  /** Proves that it still works, and leaves it idle. */
+  works(): Promise<void>;
+}
+
+function pending(promise: Promise<unknown>): { settled: string[] } {
+  const record = { settled: [] as string[] };
+  promise.then(
+    () => record.settled.push("ok"),
+    (error) => record.settled.push(String(error)),
+  );
+  return record;
+}
+
+type Kind = "Condition" | "Event" | "Semaphore" | "BoundedSemaphore" | "Lock";
+
+function busy(kind: Kind): Subject {
+  const loop = new VirtualIOLoop();
+  const base = () => ({ string: String(x), timers: loop.pendingTimers });
+  // deno-lint-ignore no-explicit-any
+  let x: any;
+  switch (kind) {
+    case "Condition": {
+      x = new Condition({ loop });
+      const waiter = pending(x.wait({ timeout: 50 }));
+      return {
+        x,
+        loop,
+        state: () => ({
+          ...base(),
+          waiters: x.waiters,
+          waiter: waiter.settled,
+        }),
+        async works() {
+          assert.equal(x.notify(), 1);
+          await loop.advance(0);
+          assert.deepEqual(waiter.settled, ["ok"]);
+          const late = pending(x.wait({ timeout: 5 }));
+          await loop.advance(5);
+          assert.equal(late.settled.length, 1);
+          assert.match(late.settled[0], /TimeoutError/);
+          assert.equal(loop.pendingTimers, 0);
+        },
+      };
+    }
+    case "Event": {
+      x = new Event({ loop });
+      const waiter = pending(x.wait({ timeout: 50 }));
+      return {
+        x,
+        loop,
+        state: () => ({
+          ...base(),
+          isSet: x.isSet(),
+          waiters: x.waiters,
+          waiter: waiter.settled,
+        }),
+        async works() {
+          x.set();
+          await loop.advance(0);
+          assert.deepEqual(waiter.settled, ["ok"]);
+          await x.wait({ timeout: 0 });
+          x.clear();
+          assert.equal(x.isSet(), false);
+          assert.equal(loop.pendingTimers, 0);
+        },
+      };
+    }
+    default: {
+      x = kind === "Semaphore"
+        ? new Semaphore(2, { loop })
+        : kind === "BoundedSemaphore"
+        ? new BoundedSemaphore(2, { loop })
+        : new Lock({ loop });
+      const held = [x.tryAcquire()];
+      if (kind !== "Lock") held.push(x.tryAcquire());
+      let releaser: { release(): void } | undefined;
+      const waiting = x.acquire({ timeout: 50 });
+      const waiter = pending(waiting);
+      waiting.then((r: { release(): void }) => releaser = r, () => {});
+      return {
+        x,
+        loop,
+        state: () => ({
+          ...base(),
+          value: x.value,
+          waiters: x.waiters,
+          locked: x.locked,
+          waiter: waiter.settled,
+        }),
+        async works() {
+          held[0].release();
+          await loop.advance(0);
+          assert.deepEqual(waiter.settled, ["ok"], "the waiter got the permit");
+          releaser!.release();
+          for (const r of held.slice(1)) r.release();
+          const initial = kind === "Lock" ? 1 : 2;
+          assert.equal(x.value, initial, "every permit back");
+          assert.equal(await x.use(() => "used"), "used");
+          if (kind !== "Semaphore") assert.throws(() => x.release());
+          assert.equal(x.value, initial);
+          assert.equal(loop.pendingTimers, 0);
+        },
+      };
+    }
+  }
+}
+
+const KINDS: readonly Kind[] = [
+  "Condition",
+  "Event",
+  "Semaphore",
+  "BoundedSemaphore",
+  "Lock",
+];
+
+/** The waiting methods of each kind, called with `options`. */
+function waits(
+  kind: Kind,
+): { name: string; call(x: Subject["x"], options: unknown): unknown }[] {
+  switch (kind) {
+    case "Condition":
+      return [
+        { name: "Condition.wait()", call: (x, o) => x.wait(o) },
+        {
+          name: "Condition.waitFor()",
+          call: (x, o) => x.waitFor(() => false, o),
+        },
+      ];
+    case "Event":
+      return [{ name: "Event.wait()", call: (x, o) => x.wait(o) }];
+    default:
+      return [
+        { name: `${kind}.acquire()`, call: (x, o) => x.acquire(o) },
+        {
+          name: `${kind}.use()`,
+          call: (x, o) =>
+            x.use(() => assert.fail("fn ran without the permit"), o),
+        },
+      ];
+  }
+}
+
+/** Bad `options` for every wait, and what each must reject with. */
+const BAD_OPTIONS: readonly [string, unknown, Expectation][] = [
+  ["a string", "soon", { error: TypeError, argument: "options" }],
+  ["a number", 5, { error: TypeError, argument: "options" }],
+  ["null", null, { error: TypeError, argument: "options" }],
+  ["true", true, { error: TypeError, argument: "options" }],
+  ["a function", () => {}, { error: TypeError, argument: "options" }],
+  ["deadline NaN", { deadline: NaN }, {
+    error: RangeError,
+    argument: "options.deadline",
+  }],
+  ["deadline a string", { deadline: "10" }, {
+    error: TypeError,
+    argument: "options.deadline",
+  }],
+  ["deadline null", { deadline: null }, {
+    error: TypeError,
+    argument: "options.deadline",
+  }],
+  ["deadline a bigint", { deadline: 10n }, {
+    error: TypeError,
+    argument: "options.deadline",
+  }],
+  ["deadline a symbol", { deadline: Symbol("when") }, {
+    error: TypeError,
+    argument: "options.deadline",
+  }],
+  ["deadline { milliseconds: NaN }", { deadline: { milliseconds: NaN } }, {
+    error: RangeError,
+    argument: "options.deadline.milliseconds",
+  }],
+  ["deadline { seconds: Infinity }", { deadline: { seconds: Infinity } }, {
+    error: RangeError,
+    argument: "options.deadline.seconds",
+  }],
+  ["deadline { minutes: '1' }", { deadline: { minutes: "1" } }, {
+    error: TypeError,
+    argument: "options.deadline.minutes",
+  }],
+  ["deadline { months: 1 }", { deadline: { months: 1 } }, {
+    error: RangeError,
+    argument: "options.deadline.months",
+  }],
+  ["deadline { weeks: null }", { deadline: { weeks: null } }, {
+    error: TypeError,
+    argument: "options.deadline.weeks",
+  }],
+  ["timeout NaN", { timeout: NaN }, {
+    error: RangeError,
+    argument: "options.timeout",
+  }],
+  ["timeout a string", { timeout: "5" }, {
+    error: TypeError,
+    argument: "options.timeout",
+  }],
+  ["timeout null", { timeout: null }, {
+    error: TypeError,
+    argument: "options.timeout",
+  }],
+  ["timeout true", { timeout: true }, {
+    error: TypeError,
+    argument: "options.timeout",
+  }],
+  ["timeout a bigint", { timeout: 5n }, {
+    error: TypeError,
+    argument: "options.timeout",
+  }],
+  ["timeout an unprintable object's field", {
+    timeout: { milliseconds: unprintable },
+  }, { error: TypeError, argument: "options.timeout.milliseconds" }],
+  ["timeout { hours: -Infinity }", { timeout: { hours: -Infinity } }, {
+    error: RangeError,
+    argument: "options.timeout.hours",
+  }],
+  ["timeout { years: 2 }", { timeout: { years: 2 } }, {
+    error: RangeError,
+    argument: "options.timeout.years",
+  }],
+  ["signal an empty object", { signal: {} }, {
+    error: TypeError,
+    argument: "options.signal",
+  }],
+  ["signal an AbortSignal lookalike", { signal: signalLookalike }, {
+    error: TypeError,
+    argument: "options.signal",
+  }],
+  ["signal made by Object.create(AbortSignal.prototype)", {
+    signal: Object.create(AbortSignal.prototype),
+  }, { error: TypeError, argument: "options.signal" }],
+  ["signal a string", { signal: "abort" }, {
+    error: TypeError,
+    argument: "options.signal",
+  }],
+  ["signal null", { signal: null }, {
+    error: TypeError,
+    argument: "options.signal",
+  }],
+  ["signal an AbortController", { signal: new AbortController() }, {
+    error: TypeError,
+    argument: "options.signal",
+  }],
+  ["a throwing timeout getter", {
+    get timeout() {
+      throw boom;
+    },
+  }, { thrown: boom }],
+  ["a throwing signal getter", {
+    get signal() {
+      throw boom;
+    },
+  }, { thrown: boom }],
+  ["a Proxy that throws on every read", explosive(), { thrown: boom }],
+];
+
+for (const kind of KINDS) {
+  for (const wait of waits(kind)) {
+    for (const [label, options, expected] of BAD_OPTIONS) {
+      Deno.test(`${wait.name} rejects options ${label} and changes nothing`, async () => {
+        const subject = busy(kind);
+        const before = subject.state();
+        await expectReject(() => wait.call(subject.x, options), expected);
+        await subject.loop.advance(0);
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Already-aborted signals with odd reasons: the wait rejects with exactly
+// the reason, at once, even when the primitive is free, and takes nothing.
+
+const ODD_REASONS: readonly [string, () => AbortSignal][] = [
+  ["no reason (an AbortError)", () => AbortSignal.abort()],
+  ["undefined given as the reason", () => {
+    const controller = new AbortController();
+    controller.abort(undefined);
+    return controller.signal;
+  }],
+  ["null", () => AbortSignal.abort(null)],
+  ["0", () => AbortSignal.abort(0)],
+  ["an empty string", () => AbortSignal.abort("")],
+  ["a symbol", () => AbortSignal.abort(Symbol("why"))],
+  ["a thenable", () => AbortSignal.abort({ then: () => assert.fail() })],
+  ["a Proxy that throws on every read", () => AbortSignal.abort(explosive())],
+  ["a TimeoutError", () => AbortSignal.abort(new TimeoutError("not ours"))],
+];
+
+function free(kind: Kind): Subject {
+  const loop = new VirtualIOLoop();
+  // deno-lint-ignore no-explicit-any
+  let x: any;
+  switch (kind) {
+    case "Condition":
+      x = new Condition({ loop });
+      break;
+    case "Event":
+      x = new Event({ loop });
+      x.set();
+      break;
+    case "Semaphore":
+      x = new Semaphore(1, { loop });
+      break;
+    case "BoundedSemaphore":
+      x = new BoundedSemaphore(1, { loop });
+      break;
+    case "Lock":
+      x = new Lock({ loop });
+  }
+  return {
+    x,
+    loop,
+    state: () => ({
+      string: String(x),
+      waiters: x.waiters,
+      value: x.value,
+      isSet: x.isSet?.(),
+      timers: loop.pendingTimers,
+    }),
+    async works() {
+      if (x instanceof Condition) {
+        const waiting = x.wait();
+        assert.equal(x.notify(), 1);
+        await waiting;
+      } else if (x instanceof Event) {
+        await x.wait({ timeout: 0 });
+      } else {
+        (await x.acquire({ timeout: 0 })).release();
+      }
+    },
+  };
+}
+
+for (const kind of KINDS) {
+  for (const wait of waits(kind)) {
+    for (const [label, makeSignal] of ODD_REASONS) {
+      Deno.test(`${wait.name} rejects at once with an already-aborted signal's reason, ${label}, and takes nothing`, async () => {
+        for (const subject of [free(kind), busy(kind)]) {
+          const signal = makeSignal();
+          const before = subject.state();
+          await expectReject(
+            () => wait.call(subject.x, { signal, timeout: 10 }),
+            { thrown: signal.reason },
+          );
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Constructors.
+
+const BAD_CONSTRUCTOR_OPTIONS: readonly [string, unknown, Expectation][] = [
+  ["a string", "loop", { error: TypeError, argument: "options" }],
+  ["null", null, { error: TypeError, argument: "options" }],
+  ["0", 0, { error: TypeError, argument: "options" }],
+  ["loop an object", { loop: {} }, {
+    error: TypeError,
+    argument: "options.loop",
+  }],
+  ["loop null", { loop: null }, {
+    error: TypeError,
+    argument: "options.loop",
+  }],
+  ["loop the IOLoop class", { loop: IOLoop }, {
+    error: TypeError,
+    argument: "options.loop",
+  }],
+  ["loop an IOLoop lookalike", {
+    loop: { time: () => 0, addTimeout() {}, removeTimeout() {} },
+  }, { error: TypeError, argument: "options.loop" }],
+  ["a throwing loop getter", {
+    get loop() {
+      throw boom;
+    },
+  }, { thrown: boom }],
+];
+
+const CONSTRUCTORS: readonly [string, (options: unknown) => unknown][] = [
+  ["Condition", (o) => new Condition(o as never)],
+  ["Event", (o) => new Event(o as never)],
+  ["Semaphore", (o) => new Semaphore(1, o as never)],
+  ["BoundedSemaphore", (o) => new BoundedSemaphore(1, o as never)],
+  ["Lock", (o) => new Lock(o as never)],
+];
+
+for (const [name, make] of CONSTRUCTORS) {
+  for (const [label, options, expected] of BAD_CONSTRUCTOR_OPTIONS) {
+    Deno.test(`new ${name}() throws for options ${label}`, () => {
+      const current = IOLoop.current();
+      expectThrow(() => make(options), expected);
+      assert.equal(IOLoop.current(), current, "the current loop is the same");
+      assert.equal(String(make(undefined)).startsWith(`<${name}`), true);
+    });
+  }
+}
+
+const BAD_VALUES: readonly [string, unknown, Expectation][] = [
+  ["-1", -1, { error: RangeError, argument: "value" }],
+  ["1.5", 1.5, { error: RangeError, argument: "value" }],
+  ["NaN", NaN, { error: RangeError, argument: "value" }],
+  ["Infinity", Infinity, { error: RangeError, argument: "value" }],
+  ["-Infinity", -Infinity, { error: RangeError, argument: "value" }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "value" }],
+  ["Number.MIN_VALUE", Number.MIN_VALUE, {
+    error: RangeError,
+    argument: "value",
+  }],
+  ["the string '2'", "2", { error: TypeError, argument: "value" }],
+  ["null", null, { error: TypeError, argument: "value" }],
+  ["true", true, { error: TypeError, argument: "value" }],
+  ["2n", 2n, { error: TypeError, argument: "value" }],
+  ["a Number object", new Number(2), { error: TypeError, argument: "value" }],
+  ["an unprintable object", unprintable, {
+    error: TypeError,
+    argument: "value",
+  }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "value",
+  }],
+];
+
+for (const Class of [Semaphore, BoundedSemaphore]) {
+  for (const [label, value, expected] of BAD_VALUES) {
+    Deno.test(`new ${Class.name}() throws for value ${label}`, () => {
+      expectThrow(() => new Class(value as number), expected);
+      const message = (() => {
+        try {
+          new Class(value as number);
+        } catch (error) {
+          return (error as Error).message;
+        }
+      })();
+      assert.ok(message?.startsWith(`Cannot create ${Class.name} as`));
+    });
+  }
+  Deno.test(`new ${Class.name}() takes the edge values 0, -0 and Number.MAX_SAFE_INTEGER`, () => {
+    assert.equal(new Class(0).value, 0);
+    assert.ok(Object.is(new Class(-0).value, 0), "-0 is stored as 0");
+    assert.equal(
+      new Class(Number.MAX_SAFE_INTEGER).value,
+      Number.MAX_SAFE_INTEGER,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Other methods: notify(n), waitFor(predicate), use(fn), release().
+
+const BAD_COUNTS: readonly [string, unknown, Expectation][] = [
+  ["-1", -1, { error: RangeError, argument: "n" }],
+  ["1.5", 1.5, { error: RangeError, argument: "n" }],
+  ["NaN", NaN, { error: RangeError, argument: "n" }],
+  ["-Infinity", -Infinity, { error: RangeError, argument: "n" }],
+  ["-0.5", -0.5, { error: RangeError, argument: "n" }],
+  ["the string '1'", "1", { error: TypeError, argument: "n" }],
+  ["null", null, { error: TypeError, argument: "n" }],
+  ["1n", 1n, { error: TypeError, argument: "n" }],
+  ["an unprintable object", unprintable, { error: TypeError, argument: "n" }],
+];
+
+for (const [label, n, expected] of BAD_COUNTS) {
+  Deno.test(`Condition.notify() throws for n ${label} and wakes no one`, async () => {
+    const subject = busy("Condition");
+    const before = subject.state();
+    expectThrow(() => subject.x.notify(n), expected);
+    await subject.loop.advance(0);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+}
+
+Deno.test("Condition.notify() takes huge counts and Infinity as 'everyone'", async () => {
+  const condition = new Condition();
+  const waiting = [condition.wait(), condition.wait()];
+  assert.equal(condition.notify(Number.MAX_SAFE_INTEGER), 2);
+  assert.equal(condition.notify(Infinity), 0);
+  assert.equal(condition.notify(2 ** 80), 0, "an integer beyond safe ones");
+  await Promise.all(waiting);
+});
+
+const NOT_FUNCTIONS: readonly [string, unknown][] = [
+  ["undefined", undefined],
+  ["null", null],
+  ["a string", "() => true"],
+  ["an object", {}],
+  ["a Proxy that throws on every read", explosive()],
+];
+
+for (const [label, predicate] of NOT_FUNCTIONS) {
+  Deno.test(`Condition.waitFor() rejects predicate ${label} and changes nothing`, async () => {
+    const subject = busy("Condition");
+    const before = subject.state();
+    await expectReject(() => subject.x.waitFor(predicate), {
+      error: TypeError,
+      argument: "predicate",
+    });
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+  for (const kind of ["Semaphore", "BoundedSemaphore", "Lock"] as const) {
+    Deno.test(`${kind}.use() rejects fn ${label} and takes nothing`, async () => {
+      for (const subject of [busy(kind), free(kind)]) {
+        const before = subject.state();
+        await expectReject(() => subject.x.use(predicate), {
+          error: TypeError,
+          argument: "fn",
+        });
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      }
+    });
+  }
+}
+
+Deno.test("Lock.release() on an unlocked lock throws an Error that says so, and changes nothing", async () => {
+  const subject = free("Lock");
+  const before = subject.state();
+  expectThrow(() => subject.x.release(), {
+    error: Error,
+    message: /^Cannot release Lock as it is not locked$/,
+  });
+  assert.deepEqual(subject.state(), before);
+  await subject.works();
+});
+
+Deno.test("BoundedSemaphore.release() at its bound throws a RangeError, even with waiters, and changes nothing", async () => {
+  for (const initial of [0, 2]) {
+    const loop = new VirtualIOLoop();
+    const semaphore = new BoundedSemaphore(initial, { loop });
+    const before = { value: semaphore.value, string: String(semaphore) };
+    expectThrow(() => semaphore.release(), {
+      error: RangeError,
+      message: /^Cannot release BoundedSemaphore as 'value' must stay at most/,
+    });
+    assert.deepEqual(
+      { value: semaphore.value, string: String(semaphore) },
+      before,
+    );
+  }
+  // Checked before waiters: a bound of 0 with one waiting still throws.
+  const semaphore = new BoundedSemaphore(0);
+  const waiting = pending(semaphore.acquire());
+  assert.throws(() => semaphore.release(), RangeError);
+  await Promise.resolve();
+  assert.deepEqual(waiting.settled, []);
+  assert.equal(semaphore.waiters, 1);
+});
+
+Deno.test("Semaphore.release() at Number.MAX_SAFE_INTEGER throws a RangeError and changes nothing", () => {
+  const semaphore = new Semaphore(Number.MAX_SAFE_INTEGER);
+  assert.throws(() => semaphore.release(), RangeError);
+  assert.equal(semaphore.value, Number.MAX_SAFE_INTEGER);
+  const releaser = semaphore.tryAcquire()!;
+  releaser.release();
+  assert.equal(semaphore.value, Number.MAX_SAFE_INTEGER);
+});
+
+Deno.test("Releaser.release() that throws on an over-release stays unused and releases later", async () => {
+  const lock = new Lock();
+  const releaser = await lock.acquire();
+  lock.release(); // The lock is free, behind the releaser's back.
+  assert.throws(() => releaser.release(), {
+    message: "Cannot release Lock as it is not locked",
+  });
+  const other = await lock.acquire();
+  releaser.release(); // Still unused: this one releases the lock.
+  assert.equal(lock.locked, false);
+  releaser[Symbol.dispose](); // Now used: nothing happens.
+  assert.equal(lock.locked, false);
+  // The lock was released on `other`'s behalf, so its own release throws.
+  assert.throws(() => other.release(), {
+    message: "Cannot release Lock as it is not locked",
+  });
+  assert.equal(lock.locked, false);
+  assert.equal(lock.waiters, 0);
+});
+
+// ---------------------------------------------------------------------------
+// IOLoop and VirtualIOLoop.
+
+function loopState(loop: VirtualIOLoop) {
+  return { time: loop.time(), timers: loop.pendingTimers };
+}
+
+async function loopWorks(loop: VirtualIOLoop): Promise<void> {
+  let ran = 0;
+  loop.callLater(1, () => ran++);
+  loop.addCallback(() => ran++);
+  await loop.advance(1);
+  assert.equal(ran, 2);
+  assert.equal(await loop.run(() => "ran"), "ran");
+}
+
+const noop = () => {};
+
+const LOOP_CALLS: readonly [
+  string,
+  (loop: VirtualIOLoop) => unknown,
+  Expectation,
+][] = [
+  ["addTimeout() deadline NaN", (l) => l.addTimeout(NaN, noop), {
+    error: RangeError,
+    argument: "deadline",
+  }],
+  ["addTimeout() deadline a string", (l) => l.addTimeout("5" as never, noop), {
+    error: TypeError,
+    argument: "deadline",
+  }],
+  ["addTimeout() deadline null", (l) => l.addTimeout(null as never, noop), {
+    error: TypeError,
+    argument: "deadline",
+  }],
+  [
+    "addTimeout() deadline { days: NaN }",
+    (l) => l.addTimeout({ days: NaN }, noop),
+    { error: RangeError, argument: "deadline.days" },
+  ],
+  [
+    "addTimeout() deadline { months: 1 }",
+    (l) => l.addTimeout({ months: 1 } as never, noop),
+    { error: RangeError, argument: "deadline.months" },
+  ],
+  ["addTimeout() callback a string", (l) => l.addTimeout(5, "cb" as never), {
+    error: TypeError,
+    argument: "callback",
+  }],
+  ["addTimeout() callback null", (l) => l.addTimeout(5, null as never), {
+    error: TypeError,
+    argument: "callback",
+  }],
+  ["callLater() ms a string", (l) => l.callLater("5" as never, noop), {
+    error: TypeError,
+    argument: "ms",
+  }],
+  ["callLater() ms NaN", (l) => l.callLater(NaN, noop), {
+    error: RangeError,
+    argument: "ms",
+  }],
+  [
+    "callLater() ms a duration",
+    (l) => l.callLater({ seconds: 1 } as never, noop),
+    {
+      error: TypeError,
+      argument: "ms",
+    },
+  ],
+  ["callLater() callback an object", (l) => l.callLater(5, {} as never), {
+    error: TypeError,
+    argument: "callback",
+  }],
+  ["callAt() when a string", (l) => l.callAt("5" as never, noop), {
+    error: TypeError,
+    argument: "when",
+  }],
+  ["callAt() when NaN", (l) => l.callAt(NaN, noop), {
+    error: RangeError,
+    argument: "when",
+  }],
+  [
+    "removeTimeout() handle a lookalike",
+    (l) => l.removeTimeout({ deadline: 5 }),
+    {
+      error: TypeError,
+      argument: "handle",
+    },
+  ],
+  ["removeTimeout() handle null", (l) => l.removeTimeout(null as never), {
+    error: TypeError,
+    argument: "handle",
+  }],
+  ["removeTimeout() handle a number", (l) => l.removeTimeout(1 as never), {
+    error: TypeError,
+    argument: "handle",
+  }],
+  [
+    "addCallback() callback undefined",
+    (l) => l.addCallback(undefined as never),
+    {
+      error: TypeError,
+      argument: "callback",
+    },
+  ],
+  ["IOLoop.setCurrent() loop an object", () => IOLoop.setCurrent({} as never), {
+    error: TypeError,
+    argument: "loop",
+  }],
+  ["IOLoop.setCurrent() loop null", () => IOLoop.setCurrent(null as never), {
+    error: TypeError,
+    argument: "loop",
+  }],
+];
+
+for (const [label, call, expected] of LOOP_CALLS) {
+  Deno.test(`IOLoop ${label} throws and changes nothing`, async () => {
+    const loop = new VirtualIOLoop();
+    loop.callLater(10, noop);
+    const current = IOLoop.current();
+    const before = loopState(loop);
+    expectThrow(() => call(loop), expected);
+    assert.deepEqual(loopState(loop), before);
+    assert.equal(IOLoop.current(), current);
+    await loopWorks(loop);
+  });
+}
+
+const LOOP_PROMISES: readonly [
+  string,
+  (loop: VirtualIOLoop) => unknown,
+  Expectation,
+][] = [
+  ["advance() ms -1", (l) => l.advance(-1), {
+    error: RangeError,
+    argument: "ms",
+  }],
+  ["advance() ms NaN", (l) => l.advance(NaN), {
+    error: RangeError,
+    argument: "ms",
+  }],
+  ["advance() ms Infinity", (l) => l.advance(Infinity), {
+    error: RangeError,
+    argument: "ms",
+  }],
+  ["advance() ms a string", (l) => l.advance("1" as never), {
+    error: TypeError,
+    argument: "ms",
+  }],
+  ["advance() ms null", (l) => l.advance(null as never), {
+    error: TypeError,
+    argument: "ms",
+  }],
+  ["run() fn a string", (l) => l.run("fn" as never), {
+    error: TypeError,
+    argument: "fn",
+  }],
+  ["run() fn undefined", (l) => l.run(undefined as never), {
+    error: TypeError,
+    argument: "fn",
+  }],
+  ["run() options a string", (l) => l.run(noop, "x" as never), {
+    error: TypeError,
+    argument: "options",
+  }],
+  ["run() options null", (l) => l.run(noop, null as never), {
+    error: TypeError,
+    argument: "options",
+  }],
+  ["run() options.timeout NaN", (l) => l.run(noop, { timeout: NaN }), {
+    error: RangeError,
+    argument: "options.timeout",
+  }],
+  [
+    "run() options.timeout a string",
+    (l) => l.run(noop, { timeout: "1" as never }),
+    {
+      error: TypeError,
+      argument: "options.timeout",
+    },
+  ],
+  [
+    "run() options.timeout { weeks: 1 }",
+    (l) => l.run(noop, { timeout: { weeks: 1 } as never }),
+    { error: RangeError, argument: "options.timeout.weeks" },
+  ],
+  ["run() with a throwing options getter", (l) =>
+    l.run(noop, {
+      get timeout(): number {
+        throw boom;
+      },
+    }), { thrown: boom }],
+];
+
+for (const [label, call, expected] of LOOP_PROMISES) {
+  Deno.test(`IOLoop ${label} rejects and changes nothing`, async () => {
+    const loop = new VirtualIOLoop();
+    loop.callLater(10, noop);
+    const before = loopState(loop);
+    await expectReject(() => call(loop), expected);
+    assert.deepEqual(loopState(loop), before, "the clock did not move");
+    await loopWorks(loop);
+  });
+}
+
+Deno.test("IOLoop.run() with bad options never calls fn", async () => {
+  const loop = new VirtualIOLoop();
+  let called = false;
+  await assert.rejects(
+    loop.run(() => called = true, { timeout: NaN }),
+    RangeError,
+  );
+  assert.equal(called, false);
+});
+
+// ---------------------------------------------------------------------------
+// User code that throws.
+
+const THROWN: readonly [string, unknown][] = [
+  ["an Error", new Error("fn failed")],
+  ["undefined", undefined],
+  ["null", null],
+  ["a string", "plain string"],
+  ["a TimeoutError of its own", new TimeoutError("fn's own timeout")],
+];
+
+for (const kind of ["Semaphore", "BoundedSemaphore", "Lock"] as const) {
+  for (const [label, value] of THROWN) {
+    Deno.test(`${kind}.use() passes on ${label} thrown or rejected by fn, releases, and serves the next waiter`, async () => {
+      for (const how of ["throw", "reject", "reject later"] as const) {
+        const subject = free(kind);
+        const x = subject.x;
+        const initial = x.value;
+        const fn = () => {
+          if (how === "throw") throw value;
+          if (how === "reject") return Promise.reject(value);
+          return subject.loop.advance(1).then(() => Promise.reject(value));
+        };
+        const failing = x.use(fn);
+        const next = pending(x.acquire());
+        await expectReject(() => failing, { thrown: value });
+        await subject.loop.advance(0);
+        assert.deepEqual(next.settled, ["ok"], "the next waiter got in");
+        assert.equal(x.value, initial - 1);
+        x.release();
+        assert.equal(x.value, initial);
+        assert.equal(x.waiters, 0);
+      }
+    });
+  }
+}
+
+Deno.test("Semaphore.use() with fn returning a thenable whose then getter throws rejects and releases", async () => {
+  const semaphore = new Semaphore(1);
+  await expectReject(
+    () =>
+      semaphore.use(() => ({
+        get then() {
+          throw boom;
+        },
+      })),
+    { thrown: boom },
+  );
+  assert.equal(semaphore.value, 1);
+});
+
+Deno.test("Condition.waitFor() whose predicate throws after a wake-up rejects with it and leaves the line", async () => {
+  for (const value of [new Error("predicate"), undefined, "text"]) {
+    const loop = new VirtualIOLoop();
+    const condition = new Condition({ loop });
+    let calls = 0;
+    const waiting = condition.waitFor(() => {
+      if (++calls === 2) throw value;
+      return false;
+    }, { timeout: 100 });
+    const other = pending(condition.wait());
+    assert.equal(condition.waiters, 2);
+    assert.equal(condition.notify(), 1);
+    await expectReject(() => waiting, { thrown: value });
+    assert.equal(condition.waiters, 1, "only the other waiter is left");
+    assert.equal(loop.pendingTimers, 0, "the waitFor() timer is gone");
+    assert.equal(condition.notify(), 1);
+    await loop.advance(0);
+    assert.deepEqual(other.settled, ["ok"]);
+  }
+});
+
+Deno.test("VirtualIOLoop.advance() rejects with a throwing callback's error, stops there, and the loop stays consistent", async () => {
+  const loop = new VirtualIOLoop();
+  const semaphore = new Semaphore(0, { loop });
+  const timedOut = assert.rejects(
+    semaphore.acquire({ timeout: 10 }),
+    TimeoutError,
+  );
+  const later: number[] = [];
+  loop.callLater(5, () => {
+    throw boom;
+  });
+  loop.callLater(7, () => later.push(loop.time()));
+  await expectReject(() => loop.advance(20), { thrown: boom });
+  assert.equal(loop.time(), 5, "the clock stopped at the throwing timer");
+  assert.equal(semaphore.waiters, 1);
+  assert.equal(loop.pendingTimers, 2);
+  await loop.advance(15);
+  await timedOut;
+  assert.deepEqual(later, [7]);
+  assert.equal(semaphore.waiters, 0);
+  assert.equal(loop.pendingTimers, 0);
+  semaphore.release();
+  assert.equal(semaphore.value, 1);
+});
+
+Deno.test("IOLoop.run() passes on a rejecting or throwing fn's error and leaves no timer", async () => {
+  const loop = new VirtualIOLoop();
+  for (const value of [new Error("async"), undefined, 0]) {
+    await expectReject(
+      () => loop.run(() => Promise.reject(value), { timeout: 100 }),
+      { thrown: value },
+    );
+    await expectReject(
+      () =>
+        loop.run(() => {
+          throw value;
+        }, { timeout: 100 }),
+      { thrown: value },
+    );
+    await expectReject(() => loop.run(() => Promise.reject(value)), {
+      thrown: value,
+    });
+  }
+  assert.equal(loop.pendingTimers, 0);
+  const later = loop.run(
+    () => loop.advance(5).then(() => Promise.reject(boom)),
+    { timeout: 100 },
+  );
+  await expectReject(() => later, { thrown: boom });
+  assert.equal(loop.pendingTimers, 0);
+});
+
+Deno.test("IOLoop.run() rejects, never throws, when fn's result has a then getter that throws", async () => {
+  const loop = new VirtualIOLoop();
+  const hostile = {
+    get then() {
+      throw boom;
+    },
+  };
+  for (const options of [undefined, { timeout: 100 }, { timeout: 0 }]) {
+    await expectReject(() => loop.run(() => hostile, options), {
+      thrown: boom,
+    });
+  }
+  assert.equal(loop.pendingTimers, 0);
+});
