@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { BoundedSemaphore, type Releaser, Semaphore } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
-import { VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
+import { IOLoop, VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
 import { LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 
 type State = "pending" | "fulfilled" | "rejected";
@@ -999,6 +999,64 @@ for (const kind of LOOP_KINDS) {
       assert.equal(semaphore.value, 0);
       releaser.release();
       assert.equal(semaphore.value, 1);
+    });
+
+    Deno.test(`${prefix}.acquire() without a loop option is timed to its end by the loop current when it starts`, async () => {
+      const semaphore = taken(Class);
+      using t = kind.create();
+      const waiting = semaphore.acquire({ timeout: 10 });
+      const check = assert.rejects(waiting, TimeoutError);
+      const other = new VirtualIOLoop();
+      IOLoop.setCurrent(other);
+      try {
+        assert.equal(t.loop.pendingTimers, 1);
+        await other.advance(10);
+        assert.equal(await stateOf(waiting), "pending");
+        await t.advance(10);
+        await check;
+        const later = semaphore.acquire({ timeout: 5 });
+        assert.equal(other.pendingTimers, 1);
+        assert.equal(t.loop.pendingTimers, 0);
+        semaphore.release();
+        (await later).release();
+        assert.equal(other.pendingTimers, 0);
+      } finally {
+        IOLoop.setCurrent(t.loop);
+      }
+    });
+
+    Deno.test(`${prefix}.acquire() rejects with the error an options getter throws, queueing nothing`, async () => {
+      using t = kind.create();
+      const semaphore = taken(Class);
+      const error = new Error("getter");
+      let waiting!: Promise<Releaser>;
+      assert.doesNotThrow(() => {
+        waiting = semaphore.acquire({
+          get timeout(): number {
+            throw error;
+          },
+        });
+      });
+      assert.equal(semaphore.waiters, 0);
+      assert.equal(t.loop.pendingTimers, 0);
+      await assert.rejects(waiting, (e) => e === error);
+      semaphore.release();
+      assert.equal(semaphore.value, 1);
+    });
+
+    Deno.test(`${prefix}.use() ignores an abort while fn runs, and releases once`, async () => {
+      using t = kind.create();
+      const semaphore = new Class(1);
+      const controller = new AbortController();
+      const result = await semaphore.use(async () => {
+        controller.abort();
+        await t.advance(5);
+        assert.equal(semaphore.value, 0);
+        return "finished";
+      }, { signal: controller.signal, timeout: 5 });
+      assert.equal(result, "finished");
+      assert.equal(semaphore.value, 1);
+      assert.equal(t.loop.pendingTimers, 0);
     });
 
     Deno.test(`${prefix}.acquire() times a wait with its own loop when given one`, async () => {
