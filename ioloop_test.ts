@@ -498,6 +498,44 @@ Deno.test("IOLoop.current() works on real timers again once fake timers are unin
   assert.equal(defaultLoop.pendingTimers, 0);
 });
 
+Deno.test("IOLoop.current() works on real timers again once fake timers are uninstalled with an earlier fake timer armed", async () => {
+  const fired: string[] = [];
+  {
+    // Far behind the real clock: the armed fake timer is due before anything
+    // the real clock asks for, yet only the fake clock could ever fire it.
+    using clock = installClock();
+    defaultLoop.callLater(100, () => fired.push("fake-time timer"));
+    assert.equal(clock.countTimers(), 1);
+  }
+  await withinRealTime(
+    new Promise<void>((resolve) =>
+      defaultLoop.addCallback(() => {
+        fired.push("real-time callback");
+        resolve();
+      })
+    ),
+  );
+  // The old deadline is long past on the real clock, so it ran first.
+  assert.deepEqual(fired, ["fake-time timer", "real-time callback"]);
+  assert.equal(defaultLoop.pendingTimers, 0);
+});
+
+Deno.test("IOLoop.current() obeys fake timers installed while a real timer is armed", async () => {
+  const fired: string[] = [];
+  defaultLoop.callLater(60_000, () => fired.push("real-time timer"));
+  assert.equal(defaultLoop.pendingTimers, 1);
+  // Ahead of the real clock: the new deadline is later than the real timer's.
+  using clock = installClock([], Date.now() + 3_600_000);
+  defaultLoop.callLater(100, () => fired.push("fake-time timer"));
+  assert.equal(clock.countTimers(), 1);
+  await clock.tickAsync(99);
+  assert.deepEqual(fired, ["real-time timer"]);
+  await clock.tickAsync(1);
+  assert.deepEqual(fired, ["real-time timer", "fake-time timer"]);
+  assert.equal(defaultLoop.pendingTimers, 0);
+  assert.equal(clock.countTimers(), 0);
+});
+
 Deno.test("IOLoop.current() times a wait on real timers after fake timers are uninstalled", async () => {
   {
     using clock = installClock();
@@ -607,6 +645,26 @@ for (const { name, make } of GRANTABLE_WAITS) {
     assert.equal(defaultLoop.pendingTimers, 0);
   });
 }
+
+Deno.test("IOLoop under fake timers runs a callback that re-adds itself once a turn, letting time go on", async () => {
+  using clock = installClock();
+  const loop = new IOLoop();
+  let turns = 0;
+  const again = () => {
+    turns++;
+    if (turns < 1000) loop.addCallback(again);
+  };
+  loop.addCallback(again);
+  let other = false;
+  loop.callLater(1, () => other = true);
+  await clock.tickAsync(1);
+  assert.equal(other, true);
+  assert.ok(turns >= 1 && turns < 1000, `${turns} turns`);
+  await clock.tickAsync(1000);
+  assert.equal(turns, 1000);
+  assert.equal(loop.pendingTimers, 0);
+  assert.equal(clock.countTimers(), 0);
+});
 
 Deno.test("IOLoop under fake timers runs the other due callbacks when one throws, and rethrows its error once", async () => {
   // The error is rethrown as an uncaught error, as from setTimeout: from a
@@ -1191,18 +1249,23 @@ for (const kind of LOOP_KINDS) {
     assert.equal(t.loop.pendingTimers, 0);
   });
 
-  Deno.test(`${kind.name}: IOLoop.addCallback() from a callback runs after the callbacks already due`, async () => {
+  Deno.test(`${kind.name}: IOLoop.addCallback() from a callback runs on a later turn, after that callback's promise callbacks`, async () => {
     using t = kind.create();
-    const ran: number[] = [];
+    const ran: Array<number | string> = [];
     t.loop.addCallback(() => {
       ran.push(1);
       t.loop.addCallback(() => ran.push(3));
+      Promise.resolve().then(() => ran.push("promise callback of 1"));
     });
     t.loop.addCallback(() => ran.push(2));
     // A zero-delay timer set while fake timers fire waits for the next
     // millisecond under @sinonjs/fake-timers, as a real one may.
     await t.advance(1);
-    assert.deepEqual(ran, [1, 2, 3]);
+    assert.deepEqual(ran.filter((x) => typeof x === "number"), [1, 2, 3]);
+    assert.ok(
+      ran.indexOf("promise callback of 1") < ran.indexOf(3),
+      String(ran),
+    );
   });
 
   Deno.test(`${kind.name}: IOLoop fires timers in deadline order, ties in the order they were added, each at its deadline`, async () => {
