@@ -631,6 +631,22 @@ for (const kind of LOOP_KINDS) {
       assert.equal(t.loop.pendingTimers, 0);
     });
 
+    Deno.test(`${prefix}.acquire() rejects each waiter that times out with its own TimeoutError`, async () => {
+      using t = kind.create();
+      const semaphore = taken(Class);
+      const errors: unknown[] = [];
+      const waits = [
+        semaphore.acquire({ timeout: 5 }).catch((e) => errors.push(e)),
+        semaphore.acquire({ timeout: 5 }).catch((e) => errors.push(e)),
+        semaphore.acquire({ timeout: 0 }).catch((e) => errors.push(e)),
+      ];
+      await t.advance(5);
+      await Promise.all(waits);
+      assert.equal(errors.length, 3);
+      assert.equal(new Set(errors).size, 3);
+      for (const error of errors) assert.ok(error instanceof TimeoutError);
+    });
+
     Deno.test(`${prefix}.acquire() takes a DurationLike deadline as relative to now`, async () => {
       using t = kind.create();
       const semaphore = taken(Class);
