@@ -204,19 +204,20 @@ async function batch(size: number): Promise<void> {
   if (failures.length > 0) throw new Error(failures.join("; "));
 }
 
-const started = performance.now();
-await batch(BATCH); // Warm-up: compiled code and steady-state structures.
-const heapBefore = heapUsed();
-let remaining = TOTAL - BATCH;
-while (remaining > 0) {
-  const size = Math.min(BATCH, remaining);
+async function checked(size: number): Promise<void> {
   try {
     await batch(size);
   } catch (error) {
     console.error(`FAIL after ${totals.waits} waits: ${String(error)}`);
     exit(1);
   }
-  remaining -= size;
+}
+
+const started = performance.now();
+await checked(BATCH); // Warm-up: compiled code and steady-state structures.
+const heapBefore = heapUsed();
+for (let remaining = TOTAL - BATCH; remaining > 0; remaining -= BATCH) {
+  await checked(Math.min(BATCH, remaining));
 }
 const heapAfter = heapUsed();
 const seconds = (performance.now() - started) / 1000;
