@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import process from "node:process";
 import FakeTimers from "@sinonjs/fake-timers";
 import {
   BoundedSemaphore,
@@ -646,6 +648,76 @@ for (const { name, make } of GRANTABLE_WAITS) {
   });
 }
 
+/**
+ * Runs `code`, an ES module, in a new process of this runtime, with `MOD`
+ * bound to this library's `mod` module. Resolves with its exit code and
+ * output; a child still alive after 30 s is killed (exit code null).
+ */
+function runChild(
+  code: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  // Built for Node, this file is `ioloop_test.js` beside `mod.js`.
+  const mod = new URL(
+    import.meta.url.endsWith(".js") ? "./mod.js" : "./mod.ts",
+    import.meta.url,
+  ).href;
+  const source = `const MOD = ${JSON.stringify(mod)};\n${code}`;
+  const bun = (globalThis as { Bun?: unknown }).Bun !== undefined;
+  const deno = (process.versions as Record<string, string | undefined>).deno;
+  const args = bun
+    ? ["-e", source]
+    : deno
+    ? ["eval", "--ext=ts", source]
+    : ["--input-type=module", "-e", source];
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      args,
+      { timeout: 30_000, killSignal: "SIGKILL" },
+      (error, stdout, stderr) => {
+        const code = error === null
+          ? 0
+          : typeof error.code === "number"
+          ? error.code
+          : null;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+Deno.test("IOLoop.current() on real timers lets the process exit once nothing is pending", async () => {
+  // Each step leaves the loop's runtime timer armed for ten minutes ahead;
+  // only an unreferenced (or cleared) timer lets the process end now.
+  const { code, stdout, stderr } = await runChild(`
+    const { IOLoop, Semaphore } = await import(MOD);
+    const loop = IOLoop.current();
+    loop.removeTimeout(loop.callLater(600_000, () => {}));
+    const semaphore = new Semaphore(0);
+    const granted = semaphore.acquire({ timeout: 600_000 });
+    semaphore.release();
+    (await granted).release();
+    const value = await loop.run(
+      () => new Promise((resolve) => loop.callLater(1, () => resolve("ran"))),
+      { timeout: 600_000 },
+    );
+    console.log(value, loop.pendingTimers);
+  `);
+  assert.equal(stdout.trim(), "ran 0", stderr);
+  assert.equal(code, 0, "the process was still alive after 30 s");
+});
+
+Deno.test("IOLoop.current() on real timers keeps the process alive while a timer is pending", async () => {
+  const { code, stdout, stderr } = await runChild(`
+    const { IOLoop } = await import(MOD);
+    const loop = IOLoop.current();
+    loop.callLater(50, () => console.log("fired", loop.pendingTimers));
+    console.log("scheduled", loop.pendingTimers);
+  `);
+  assert.equal(stdout.trim(), "scheduled 1\nfired 0", stderr);
+  assert.equal(code, 0);
+});
+
 Deno.test("IOLoop under fake timers runs a callback that re-adds itself once a turn, letting time go on", async () => {
   using clock = installClock();
   const loop = new IOLoop();
@@ -714,6 +786,31 @@ Deno.test("IOLoop under fake timers runs the other due callbacks when one throws
 // Both loops: time, deadlines and durations.
 
 for (const kind of LOOP_KINDS) {
+  Deno.test(`${kind.name}: a granted wait resumes by promise resolution alone, with no loop turn`, async () => {
+    using t = kind.create();
+    const start = t.loop.time();
+    const semaphore = new Semaphore(0);
+    const event = new Event();
+    const condition = new Condition();
+    const resumed: string[] = [];
+    const waits = [
+      semaphore.acquire({ timeout: 1000 }).then(() =>
+        resumed.push("semaphore")
+      ),
+      event.wait({ timeout: 1000 }).then(() => resumed.push("event")),
+      condition.wait({ timeout: 1000 }).then(() => resumed.push("condition")),
+    ];
+    assert.equal(t.loop.pendingTimers, 3);
+    semaphore.release();
+    event.set();
+    condition.notify();
+    assert.deepEqual(resumed, []);
+    await Promise.all(waits); // no advance(), no settle()
+    assert.deepEqual(resumed, ["semaphore", "event", "condition"]);
+    assert.equal(t.loop.time(), start);
+    assert.equal(t.loop.pendingTimers, 0);
+  });
+
   Deno.test(`${kind.name}: IOLoop.time() moves with the clock and only with it`, async () => {
     using t = kind.create();
     const start = t.loop.time();
