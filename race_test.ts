@@ -18,13 +18,20 @@ import {
   VirtualIOLoop,
 } from "./mod.ts";
 
+/** FC_SEED, FC_RUNS and FC_PATH, on Deno, Node and Bun alike. */
 function readEnv(): Record<string, string | undefined> {
   const g = globalThis as {
     process?: { env: Record<string, string | undefined> };
-    Deno?: { env: { toObject(): Record<string, string> } };
+    Deno?: { env?: { get(key: string): string | undefined } };
   };
+  const read = (key: string) =>
+    g.Deno?.env ? g.Deno.env.get(key) : g.process?.env[key];
   try {
-    return g.process?.env ?? g.Deno?.env.toObject() ?? {};
+    return {
+      FC_SEED: read("FC_SEED"),
+      FC_RUNS: read("FC_RUNS"),
+      FC_PATH: read("FC_PATH"),
+    };
   } catch {
     return {}; // No permission to read the environment: use the defaults.
   }
