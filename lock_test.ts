@@ -4,7 +4,7 @@ import { Lock } from "./lock.ts";
 import type { Releaser } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
 import { VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
-import { LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
+import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 
 type State = "pending" | "fulfilled" | "rejected";
 
@@ -58,6 +58,20 @@ function watchedSignal(): {
     remove(type, listener, options);
   };
   return { controller, signal, listeners };
+}
+
+/** Runtime timers armed, as fake timers count them; 0 where none are faked. */
+function runtimeTimers(): number {
+  const faked = globalThis.setTimeout as unknown as {
+    clock?: { countTimers(): number };
+  };
+  return faked.clock?.countTimers() ?? 0;
+}
+
+/** Nothing armed: no loop timer, and under fake timers no runtime timer. */
+function assertNoTimers(t: TestLoop, label?: string): void {
+  assert.equal(t.loop.pendingTimers, 0, label);
+  assert.equal(runtimeTimers(), 0, label);
 }
 
 /** Every way API.md gives to say "already passed", as options for a wait. */
@@ -174,7 +188,7 @@ for (const kind of LOOP_KINDS) {
     assert.equal(lock.waiters, 1);
     await t.advance(1_000_000);
     assert.equal(await stateOf(waiting), "pending");
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     lock.release();
     assert.equal(lock.waiters, 0);
     assert.equal(lock.locked, true);
@@ -227,7 +241,7 @@ for (const kind of LOOP_KINDS) {
     assert.equal(lock.locked, true);
     (await newcomer).release();
     assert.equal(lock.locked, false);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
   });
 
   Deno.test(`${prefix}.release() throws an Error that says the lock is not locked, changing nothing`, async () => {
@@ -308,7 +322,7 @@ for (const kind of LOOP_KINDS) {
     await Promise.all(done);
     assert.deepEqual(order, [...waits.map(([label]) => label), "use"]);
     assert.equal(lock.locked, false);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
   });
 
   Deno.test(`${prefix}.waiters counts live waiters`, async () => {
@@ -482,7 +496,7 @@ for (const kind of LOOP_KINDS) {
       assert.equal(lock.locked, true);
     }
     assert.equal(lock.locked, false);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     try {
       using _held = await lock.acquire();
       throw new Error("leaving");
@@ -526,7 +540,7 @@ for (const kind of LOOP_KINDS) {
     await check;
     assert.equal(lock.waiters, 0);
     assert.equal(lock.locked, true);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
   });
 
   Deno.test(`${prefix}.acquire() takes a DurationLike deadline as relative to now`, async () => {
@@ -560,7 +574,7 @@ for (const kind of LOOP_KINDS) {
     await t.advance(50);
     await Promise.all(checks);
     assert.equal(lock.waiters, 0);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
   });
 
   Deno.test(`${prefix}.acquire() applies the earlier of deadline and timeout`, async () => {
@@ -588,7 +602,7 @@ for (const kind of LOOP_KINDS) {
     const lock = locked();
     const a = lock.acquire({ timeout: Infinity });
     const b = lock.acquire({ deadline: Infinity, timeout: Infinity });
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     assert.equal(lock.waiters, 2);
     await t.advance(1e9);
     assert.equal(await stateOf(a), "pending");
@@ -605,7 +619,7 @@ for (const kind of LOOP_KINDS) {
       const waiting = lock.acquire(options);
       assert.equal(lock.locked, true, label);
       assert.equal(lock.waiters, 0, label);
-      assert.equal(t.loop.pendingTimers, 0, label);
+      assertNoTimers(t, label);
       assert.equal(await stateOf(waiting), "fulfilled", label);
       (await waiting).release();
       assert.equal(lock.locked, false, label);
@@ -618,7 +632,7 @@ for (const kind of LOOP_KINDS) {
       const lock = locked();
       const waiting = lock.acquire(options);
       assert.equal(lock.waiters, 0, label);
-      assert.equal(t.loop.pendingTimers, 0, label);
+      assertNoTimers(t, label);
       assert.equal(await stateOf(waiting), "rejected", label);
       await assert.rejects(waiting, {
         name: "TimeoutError",
@@ -640,7 +654,7 @@ for (const kind of LOOP_KINDS) {
     assert.equal(lock.waiters, 2);
     controller.abort(reason);
     assert.equal(lock.waiters, 1);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     await check;
     lock.release();
     assert.equal(lock.locked, true);
@@ -656,7 +670,7 @@ for (const kind of LOOP_KINDS) {
       const waiting = lock.acquire({ signal: AbortSignal.abort(reason) });
       assert.equal(lock.locked, start);
       assert.equal(lock.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       assert.equal(await stateOf(waiting), "rejected");
       await assert.rejects(waiting, (e) => e === reason);
       assert.equal(lock.locked, start);
@@ -687,7 +701,7 @@ for (const kind of LOOP_KINDS) {
     await timed;
     lock.release();
     assert.equal(lock.locked, true);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     (await next).release();
     assert.equal(lock.locked, false);
     // With no one left, a release after a timeout unlocks.
@@ -716,7 +730,7 @@ for (const kind of LOOP_KINDS) {
     assert.equal(lock.locked, false);
     await check;
     assert.equal(other.locked, false);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
   });
 
   Deno.test(`${prefix}.acquire() settles once when an abort races a release`, async () => {
@@ -746,12 +760,13 @@ for (const kind of LOOP_KINDS) {
     const timed = lock.acquire({ signal, timeout: 10 });
     const check = assert.rejects(timed, TimeoutError);
     assert.equal(listeners.size, 2);
+    assert.equal(runtimeTimers(), kind === fakeTimersLoop ? 1 : 0);
     await t.advance(10);
     await check;
     assert.equal(listeners.size, 1);
     lock.release();
     assert.equal(listeners.size, 0);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     (await granted).release();
     assert.equal(lock.locked, false);
   });
@@ -763,7 +778,7 @@ for (const kind of LOOP_KINDS) {
     const waiting = lock.acquire({ timeout: 10 });
     const check = assert.rejects(waiting, TimeoutError);
     assert.equal(own.pendingTimers, 1);
-    assert.equal(t.loop.pendingTimers, 0);
+    assertNoTimers(t);
     await t.advance(10);
     assert.equal(await stateOf(waiting), "pending");
     await own.advance(10);
@@ -781,7 +796,7 @@ for (const kind of LOOP_KINDS) {
         });
         assert.equal(lock.locked, start);
         assert.equal(lock.waiters, 0);
-        assert.equal(t.loop.pendingTimers, 0);
+        assertNoTimers(t);
         await assert.rejects(
           waiting,
           (error) =>

@@ -3,7 +3,7 @@ import { inspect } from "node:util";
 import { BoundedSemaphore, type Releaser, Semaphore } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
-import { LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
+import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 
 type State = "pending" | "fulfilled" | "rejected";
 
@@ -55,6 +55,20 @@ function watchedSignal(): {
     remove(type, listener, options);
   };
   return { controller, signal, listeners };
+}
+
+/** Runtime timers armed, as fake timers count them; 0 where none are faked. */
+function runtimeTimers(): number {
+  const faked = globalThis.setTimeout as unknown as {
+    clock?: { countTimers(): number };
+  };
+  return faked.clock?.countTimers() ?? 0;
+}
+
+/** Nothing armed: no loop timer, and under fake timers no runtime timer. */
+function assertNoTimers(t: TestLoop, label?: string): void {
+  assert.equal(t.loop.pendingTimers, 0, label);
+  assert.equal(runtimeTimers(), 0, label);
 }
 
 /** Every way API.md gives to say "already passed", as options for a wait. */
@@ -263,7 +277,7 @@ for (const kind of LOOP_KINDS) {
       assert.equal(semaphore.waiters, 1);
       await t.advance(1_000_000);
       assert.equal(await stateOf(waiting), "pending");
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       held.release();
       assert.equal(semaphore.waiters, 0);
       (await waiting).release();
@@ -361,7 +375,7 @@ for (const kind of LOOP_KINDS) {
       assert.equal(semaphore.waiters, waits.length + 1);
       for (let i = 0; i <= waits.length; i++) semaphore.release();
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await Promise.all(done);
       assert.deepEqual(order, [...waits.map(([label]) => label), "use"]);
     });
@@ -537,7 +551,7 @@ for (const kind of LOOP_KINDS) {
       // @ts-expect-error: not a function
       await assert.rejects(semaphore.use(7, { timeout: 5 }), TypeError);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     // Releaser --------------------------------------------------------------
@@ -628,7 +642,7 @@ for (const kind of LOOP_KINDS) {
       await check;
       assert.equal(semaphore.waiters, 0);
       assert.equal(semaphore.value, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() rejects each waiter that times out with its own TimeoutError`, async () => {
@@ -673,7 +687,7 @@ for (const kind of LOOP_KINDS) {
       await t.advance(1);
       await check;
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() takes a DurationLike timeout`, async () => {
@@ -714,7 +728,7 @@ for (const kind of LOOP_KINDS) {
       await t.advance(1);
       await Promise.all(checks);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() arms no timer for an Infinity timeout or deadline`, async () => {
@@ -726,7 +740,7 @@ for (const kind of LOOP_KINDS) {
         semaphore.acquire({ timeout: Infinity, deadline: Infinity }),
       ];
       assert.equal(semaphore.waiters, 3);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await t.advance(10_000_000);
       for (const waiting of waits) {
         assert.equal(await stateOf(waiting), "pending");
@@ -745,7 +759,7 @@ for (const kind of LOOP_KINDS) {
         const waiting = semaphore.acquire(options);
         assert.equal(semaphore.value, 0, label);
         assert.equal(semaphore.waiters, 0, label);
-        assert.equal(t.loop.pendingTimers, 0, label);
+        assertNoTimers(t, label);
         assert.equal(await stateOf(waiting), "fulfilled", label);
         (await waiting).release();
         assert.equal(semaphore.value, 1, label);
@@ -758,7 +772,7 @@ for (const kind of LOOP_KINDS) {
         const semaphore = taken(Class);
         const waiting = semaphore.acquire(options);
         assert.equal(semaphore.waiters, 0, label);
-        assert.equal(t.loop.pendingTimers, 0, label);
+        assertNoTimers(t, label);
         assert.equal(await stateOf(waiting), "rejected", label);
         await assert.rejects(waiting, {
           name: "TimeoutError",
@@ -783,7 +797,7 @@ for (const kind of LOOP_KINDS) {
       assert.equal(t.loop.pendingTimers, 1);
       controller.abort(reason);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await check;
       semaphore.release();
       assert.equal(semaphore.value, 1);
@@ -817,7 +831,7 @@ for (const kind of LOOP_KINDS) {
         });
         assert.equal(semaphore.value, value);
         assert.equal(semaphore.waiters, 0);
-        assert.equal(t.loop.pendingTimers, 0);
+        assertNoTimers(t);
         assert.equal(await stateOf(waiting), "rejected");
         await assert.rejects(waiting, (e) => e === reason);
         const alsoPassed = semaphore.acquire({
@@ -842,7 +856,7 @@ for (const kind of LOOP_KINDS) {
       controller.abort(new Error("too late"));
       const releaser = await waiting;
       assert.equal(semaphore.value, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await t.advance(50);
       assert.equal(semaphore.value, 0);
       releaser.release();
@@ -901,7 +915,7 @@ for (const kind of LOOP_KINDS) {
       const aborted = assert.rejects(waits[1]);
       controller.abort();
       assert.equal(semaphore.waiters, 2);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await aborted;
       held.release();
       (await waits[0]).release();
@@ -937,7 +951,7 @@ for (const kind of LOOP_KINDS) {
       const releaser = await waiting;
       assert.equal(semaphore.value, 0);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       releaser.release();
       assert.equal(semaphore.value, 1);
     });
@@ -954,7 +968,7 @@ for (const kind of LOOP_KINDS) {
       await check;
       assert.equal(semaphore.value, 1);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() settles once when an abort races a release`, async () => {
@@ -981,7 +995,7 @@ for (const kind of LOOP_KINDS) {
       await check;
       assert.equal(semaphore.value, 1);
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() removes its abort listener when granted or timed out`, async () => {
@@ -1008,8 +1022,9 @@ for (const kind of LOOP_KINDS) {
       const semaphore = taken(Class);
       const waiting = semaphore.acquire({ timeout: 100 });
       assert.equal(t.loop.pendingTimers, 1);
+      assert.equal(runtimeTimers(), kind === fakeTimersLoop ? 1 : 0);
       semaphore.release();
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       const releaser = await waiting;
       await t.advance(200);
       assert.equal(semaphore.value, 0);
@@ -1032,7 +1047,7 @@ for (const kind of LOOP_KINDS) {
         await check;
         const later = semaphore.acquire({ timeout: 5 });
         assert.equal(other.pendingTimers, 1);
-        assert.equal(t.loop.pendingTimers, 0);
+        assertNoTimers(t);
         semaphore.release();
         (await later).release();
         assert.equal(other.pendingTimers, 0);
@@ -1054,7 +1069,7 @@ for (const kind of LOOP_KINDS) {
         });
       });
       assert.equal(semaphore.waiters, 0);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       await assert.rejects(waiting, (e) => e === error);
       semaphore.release();
       assert.equal(semaphore.value, 1);
@@ -1072,7 +1087,7 @@ for (const kind of LOOP_KINDS) {
       }, { signal: controller.signal, timeout: 5 });
       assert.equal(result, "finished");
       assert.equal(semaphore.value, 1);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
     });
 
     Deno.test(`${prefix}.acquire() times a wait with its own loop when given one`, async () => {
@@ -1081,7 +1096,7 @@ for (const kind of LOOP_KINDS) {
       const semaphore = taken(Class, { loop: own });
       const waiting = semaphore.acquire({ timeout: 10 });
       const check = assert.rejects(waiting, TimeoutError);
-      assert.equal(t.loop.pendingTimers, 0);
+      assertNoTimers(t);
       assert.equal(own.pendingTimers, 1);
       await t.advance(100);
       assert.equal(await stateOf(waiting), "pending");
@@ -1101,7 +1116,7 @@ for (const kind of LOOP_KINDS) {
           });
           assert.equal(semaphore.value, value);
           assert.equal(semaphore.waiters, 0);
-          assert.equal(t.loop.pendingTimers, 0);
+          assertNoTimers(t);
           await assert.rejects(
             waiting,
             (error) =>
