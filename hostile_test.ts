@@ -4,6 +4,8 @@
 // argument, and leave the primitive exactly as it was and still working.
 
 import assert from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import { FAKED } from "./_test_loops.ts";
 import {
   BoundedSemaphore,
   Condition,
@@ -1067,4 +1069,49 @@ Deno.test("IOLoop.run() rejects, never throws, when fn's result has a then gette
     });
   }
   assert.equal(loop.pendingTimers, 0);
+});
+
+Deno.test("IOLoop: a timer callback that throws does not stop the others, and its error is rethrown as uncaught", async () => {
+  const clock = FakeTimers.install({ now: 1000, toFake: [...FAKED] });
+  const loop = new IOLoop();
+  IOLoop.setCurrent(loop);
+  // The default loop rethrows from a microtask of its own; catching it there
+  // keeps the error from failing the test runner, on every runtime.
+  const original = globalThis.queueMicrotask;
+  const queued: (() => void)[] = [];
+  globalThis.queueMicrotask = (callback) => queued.push(callback);
+  try {
+    const semaphore = new Semaphore(0);
+    const timedOut = assert.rejects(
+      semaphore.acquire({ timeout: 5 }),
+      TimeoutError,
+    );
+    const ran: number[] = [];
+    loop.callLater(5, () => {
+      throw boom;
+    });
+    loop.callLater(5, () => ran.push(loop.time()));
+    loop.callLater(6, () => ran.push(loop.time()));
+    await clock.tickAsync(6);
+    await timedOut;
+    globalThis.queueMicrotask = original;
+    const uncaught: unknown[] = [];
+    for (const callback of queued) {
+      try {
+        callback();
+      } catch (error) {
+        uncaught.push(error);
+      }
+    }
+    assert.deepEqual(uncaught, [boom], "rethrown once, as it was");
+    assert.deepEqual(ran, [1005, 1006], "the others ran, on time");
+    assert.equal(loop.pendingTimers, 0);
+    assert.equal(semaphore.waiters, 0);
+    semaphore.release();
+    assert.equal((await semaphore.acquire({ timeout: 1 })) !== undefined, true);
+  } finally {
+    globalThis.queueMicrotask = original;
+    IOLoop.setCurrent(undefined);
+    clock.uninstall();
+  }
 });
