@@ -1,0 +1,161 @@
+/**
+ * What tools/test_node.mjs and tools/test_bun.mjs share: building, the
+ * consumer project, running a step, and the closing `N passed, N failed`
+ * line that tools/test_all.mjs adds up.
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildPackage, buildTests } from "./build_npm.mjs";
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const SHIM = join(ROOT, "tools", "deno_test_shim.mjs");
+export const CONSUMER = join(ROOT, ".tmp", "consumer");
+
+/**
+ * Test files that cannot run on Node or Bun, each with the reason. Keep it
+ * empty: a test file that needs more than `Deno.test(name, fn)` belongs
+ * here only with a stated reason, and then only on the runtimes named.
+ *
+ * @type {Record<string, { runtimes: string[], reason: string }>}
+ */
+export const SKIPPED = {};
+
+/** Counts passed and failed tests and checks; prints the closing line. */
+export class Tally {
+  passed = 0;
+  failed = 0;
+  #lines = [];
+
+  /** Adds a suite's own counts. */
+  add(name, passed, failed) {
+    this.passed += passed;
+    this.failed += failed;
+    this.#lines.push(
+      `${failed ? "FAIL" : "ok  "} ${name}: ${passed} passed, ${failed} failed`,
+    );
+  }
+
+  /** Adds one check that passed or failed. */
+  check(name, ok) {
+    this.add(name, ok ? 1 : 0, ok ? 0 : 1);
+  }
+
+  /** Prints the summary and the final line; sets the exit code. */
+  end() {
+    console.log(`\n${this.#lines.join("\n")}`);
+    console.log(`${this.passed} passed, ${this.failed} failed`);
+    process.exitCode = this.failed === 0 ? 0 : 1;
+  }
+}
+
+/** Finds a pinned tool: tools/runtimes first (where CI installs it), then the repo's. */
+export function bin(name) {
+  for (const dir of ["tools/runtimes/node_modules/.bin", "node_modules/.bin"]) {
+    const path = join(ROOT, dir, name);
+    if (existsSync(path)) return path;
+  }
+  return name;
+}
+
+/** The pinned TypeScript compiler, run by this Node. */
+export const TSC = [
+  process.execPath,
+  join(ROOT, "node_modules", "typescript", "bin", "tsc"),
+];
+
+/**
+ * Runs a command, echoing its output but the lines `hide` matches; returns
+ * its status and whole output.
+ */
+export function run(command, args, { cwd = ROOT, env = {}, hide } = {}) {
+  const shown = [command, ...args].map((a) =>
+    a.startsWith(ROOT) ? relative(ROOT, a) || "." : a
+  );
+  console.log(`\n$ ${shown.join(" ")}`);
+  const result = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 10 * 60 * 1000,
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  process.stdout.write(
+    hide
+      ? output.split("\n").filter((line) => !hide.test(line)).join("\n")
+      : output,
+  );
+  if (result.error) console.log(String(result.error));
+  return { ok: result.status === 0, status: result.status, output };
+}
+
+/**
+ * Builds the package (.tmp/npm) and the tests (.tmp/npm-test); returns the
+ * test files to run, relative to the test build, minus the skipped ones.
+ */
+export function build(tally, runtime) {
+  try {
+    const pkg = buildPackage();
+    console.log(`build_npm: ${pkg.files.length} files in .tmp/npm`);
+    const tests = buildTests();
+    console.log(
+      `build_npm --tests: ${tests.files.length} files in .tmp/npm-test`,
+    );
+    const files = [];
+    for (const file of tests.tests) {
+      const source = file.replace(/\.js$/, ".ts");
+      const skip = SKIPPED[source];
+      if (skip?.runtimes.includes(runtime)) {
+        console.log(`skipped on ${runtime}: ${source}: ${skip.reason}`);
+      } else {
+        files.push(file);
+      }
+    }
+    console.log(`${files.length} test files: ${files.join(", ")}`);
+    return { outDir: tests.outDir, files };
+  } catch (error) {
+    console.log(error);
+    tally.check("build_npm", false);
+    return undefined;
+  }
+}
+
+/**
+ * Sets up .tmp/consumer: the files of tools/consumer, with
+ * node_modules/@coop/locks linking to .tmp/npm as an installed package.
+ */
+export function prepareConsumer() {
+  rmSync(CONSUMER, { recursive: true, force: true });
+  cpSync(join(ROOT, "tools", "consumer"), CONSUMER, { recursive: true });
+  renameSync(join(CONSUMER, "consumer.ts.in"), join(CONSUMER, "consumer.ts"));
+  const scope = join(CONSUMER, "node_modules", "@coop");
+  mkdirSync(scope, { recursive: true });
+  symlinkSync(
+    relative(scope, join(ROOT, ".tmp", "npm")),
+    join(scope, "locks"),
+    "dir",
+  );
+  // @types/node, like a Node TypeScript project has it.
+  symlinkSync(
+    relative(
+      join(CONSUMER, "node_modules"),
+      join(ROOT, "node_modules", "@types"),
+    ),
+    join(CONSUMER, "node_modules", "@types"),
+    "dir",
+  );
+  return CONSUMER;
+}
