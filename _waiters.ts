@@ -54,6 +54,8 @@ export interface Wait {
   /** Absolute time on `loop`'s clock; `Infinity` for none. */
   deadline: number;
   signal: AbortSignal | undefined;
+  /** `loop.time()` when the options were parsed, if it was read. */
+  now: number | undefined;
 }
 
 /**
@@ -69,6 +71,7 @@ export function parseWait(
   const action = `call ${what}`;
   let deadline = Infinity;
   let signal: AbortSignal | undefined;
+  let now: number | undefined;
   if (options !== undefined) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(cannot(action, "options", "an object", options));
@@ -78,7 +81,7 @@ export function parseWait(
     if (absolute !== undefined) {
       deadline = resolveDeadline(
         absolute,
-        loop.time(),
+        now = loop.time(),
         action,
         "options.deadline",
       );
@@ -86,7 +89,12 @@ export function parseWait(
     if (timeout !== undefined) {
       deadline = Math.min(
         deadline,
-        resolveTimeout(timeout, loop.time(), action, "options.timeout"),
+        resolveTimeout(
+          timeout,
+          now ??= loop.time(),
+          action,
+          "options.timeout",
+        ),
       );
     }
     if (signal !== undefined && !isAbortSignal(signal)) {
@@ -95,7 +103,7 @@ export function parseWait(
       );
     }
   }
-  return { loop, deadline, signal };
+  return { loop, deadline, signal, now };
 }
 
 // An object made with `Object.create(AbortSignal.prototype)` passes
@@ -140,16 +148,26 @@ export class WaitQueue<T> {
     if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
     const value = take();
     if (value !== UNAVAILABLE) return Promise.resolve(value);
-    return this.enqueue(wait, what);
+    return this.#join(wait, what, wait.now);
   }
 
   /**
    * Joins the line as parsed, or rejects at once if the deadline has passed
    * or the signal has aborted.
    */
-  enqueue({ loop, deadline, signal }: Wait, what: string): Promise<T> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    if (deadline <= loop.time()) {
+  enqueue(wait: Wait, what: string): Promise<T> {
+    if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
+    return this.#join(wait, what, undefined);
+  }
+
+  // Joins the line unless the deadline has passed at `now` (read from the
+  // loop when not given), the signal known not to have aborted.
+  #join(
+    { loop, deadline, signal }: Wait,
+    what: string,
+    now: number | undefined,
+  ): Promise<T> {
+    if (deadline !== Infinity && deadline <= (now ?? loop.time())) {
       return Promise.reject(new TimeoutError(`${what} timed out`));
     }
     const waiter = this.#push();
