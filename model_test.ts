@@ -68,6 +68,8 @@ interface ModelWaiter {
   deadline: number;
   /** How a `use()` function ends, or undefined for a plain wait. */
   use?: UseEnding;
+  /** A `Condition.waitFor()`, which takes a token when woken, or waits on. */
+  waitFor?: boolean;
 }
 
 type UseEnding = "return" | "throw" | "reject" | "resolveLater";
@@ -100,7 +102,7 @@ class ModelBase {
   /** Takes `w` out of line and records how it failed. */
   reject(w: ModelWaiter, how: "timeout" | "abort"): void {
     this.queue.splice(this.queue.indexOf(w), 1);
-    if (w.use !== undefined) this.useOutcomes.set(w.id, how);
+    if (w.use !== undefined || w.waitFor) this.useOutcomes.set(w.id, how);
     else this.log.push(`${w.id}:${how}`);
   }
 
@@ -238,7 +240,11 @@ class Cmd<M extends ModelBase, R extends RealBase> implements Step<M, R> {
     // Lets every woken or rejected function resume; moves no time.
     await r.loop.advance(0);
     assert.deepEqual(r.log, m.log, "settlements, in order");
-    assert.deepEqual(r.useOutcomes, m.useOutcomes, "use() outcomes");
+    assert.deepEqual(
+      r.useOutcomes,
+      m.useOutcomes,
+      "outcomes of use() and waitFor()",
+    );
     assert.equal(r.loop.pendingTimers, m.armed, "timers armed");
     assert.equal(r.loop.time(), m.time, "clock");
     this.compare(m, r);
@@ -283,20 +289,39 @@ const commandLimits = { maxCommands: 40, size: "+1" } as const;
 // ---------------------------------------------------------------------------
 // Condition
 
+// `waitFor()` callers wait for tokens: their predicate takes one if there
+// is one. A woken caller that finds none goes back to the end of the line,
+// with the deadline it started with.
 class ConditionModel extends ModelBase {
+  tokens = 0;
+
   notify(n: number): number {
     const woken = this.queue.splice(0, n);
-    for (const w of woken) this.log.push(`${w.id}:ok`);
+    for (const w of woken) {
+      if (!w.waitFor) this.log.push(`${w.id}:ok`);
+      else if (this.tokens > 0) {
+        this.tokens--;
+        this.useOutcomes.set(w.id, "ok");
+      } else this.queue.push(w);
+    }
     return woken.length;
   }
 }
 
 class ConditionReal extends RealBase {
   condition = new Condition({ loop: this.loop });
+  tokens = 0;
+  take = () => this.tokens > 0 ? (this.tokens--, true) : false;
 }
 
 function compareCondition(m: ConditionModel, r: ConditionReal): void {
-  assert.equal(r.condition.waiters, m.queue.length, "waiters");
+  const n = m.queue.length;
+  assert.equal(r.tokens, m.tokens, "tokens");
+  assert.equal(r.condition.waiters, n, "waiters");
+  assert.equal(
+    String(r.condition),
+    n === 0 ? "<Condition>" : `<Condition waiters[${n}]>`,
+  );
 }
 
 const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
@@ -312,6 +337,39 @@ const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
         else if (deadline <= m.time) m.log.push(`${id}:timeout`);
         else m.queue.push({ id, deadline });
         r.track(id, r.condition.wait(options));
+      },
+      compareCondition,
+    )
+  ),
+  optionSpec.map((spec) =>
+    new Cmd<ConditionModel, ConditionReal>(
+      `waitFor(${showSpec(spec)})`,
+      () => true,
+      (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        // The signal is checked before the predicate is first called.
+        if (aborted) m.useOutcomes.set(id, "abort");
+        else if (m.tokens > 0) {
+          m.tokens--;
+          m.useOutcomes.set(id, "ok");
+        } else if (deadline <= m.time) m.useOutcomes.set(id, "timeout");
+        else m.queue.push({ id, deadline, waitFor: true });
+        r.condition.waitFor(r.take, options).then(
+          () => r.useOutcomes.set(id, "ok"),
+          (error) => r.useOutcomes.set(id, r.classify(id, error)),
+        );
+      },
+      compareCondition,
+    )
+  ),
+  fc.integer({ min: 1, max: 2 }).map((k) =>
+    new Cmd<ConditionModel, ConditionReal>(
+      `produce(${k})`,
+      () => true,
+      (m, r) => {
+        m.tokens += k;
+        r.tokens += k;
       },
       compareCondition,
     )
@@ -368,6 +426,7 @@ class EventReal extends RealBase {
 function compareEvent(m: EventModel, r: EventReal): void {
   assert.equal(r.event.isSet(), m.isSet, "isSet()");
   assert.equal(r.event.waiters, m.queue.length, "waiters");
+  assert.equal(String(r.event), m.isSet ? "<Event set>" : "<Event clear>");
 }
 
 const eventSteps: fc.Arbitrary<Step<EventModel, EventReal>>[] = [
@@ -506,9 +565,18 @@ class SemaphoreReal extends RealBase {
 function compareSemaphore(m: SemaphoreModel, r: SemaphoreReal): void {
   assert.equal(r.semaphore.value, m.value, "value");
   assert.equal(r.semaphore.waiters, m.queue.length, "waiters");
+  const n = m.queue.length;
   if (r.semaphore instanceof Lock) {
     assert.equal(r.semaphore.locked, m.value === 0, "locked");
   }
+  const state = m.kind === "Lock" && m.value > 0
+    ? "unlocked"
+    : m.value > 0
+    ? `unlocked,value:${m.value}`
+    : n > 0
+    ? `locked,waiters:${n}`
+    : "locked";
+  assert.equal(String(r.semaphore), `<${m.kind} [${state}]>`);
   // A waiter that timed out or was aborted holds no releaser.
   for (const id of r.releasers.keys()) {
     assert.ok(m.held.includes(id) || m.spent.includes(id), `releaser ${id}`);
