@@ -21,7 +21,6 @@ import { buildPackage, buildTests } from "./build_npm.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const SHIM = join(ROOT, "tools", "deno_test_shim.mjs");
-export const CONSUMER = join(ROOT, ".tmp", "consumer");
 
 /**
  * Test files that cannot run on Node or Bun, each with the reason. Keep it
@@ -134,10 +133,11 @@ export function build(tally, runtime) {
 }
 
 /**
- * Sets up .tmp/consumer: the files of tools/consumer, with
+ * Sets up .tmp/consumer-<runtime>: the files of tools/consumer, with
  * node_modules/@coop/locks linking to .tmp/npm as an installed package.
  */
-export function prepareConsumer() {
+export function prepareConsumer(runtime) {
+  const CONSUMER = join(ROOT, ".tmp", `consumer-${runtime}`);
   rmSync(CONSUMER, { recursive: true, force: true });
   cpSync(join(ROOT, "tools", "consumer"), CONSUMER, { recursive: true });
   renameSync(join(CONSUMER, "consumer.ts.in"), join(CONSUMER, "consumer.ts"));

@@ -9,6 +9,10 @@
  *     node tools/build_npm.mjs [outDir]          # default .tmp/npm
  *     node tools/build_npm.mjs --tests [outDir]  # default .tmp/npm-test
  *
+ * Files are rewritten only when their content changes, each by rename, and
+ * stale ones removed, so a run reading .tmp/npm while another rebuilds it
+ * sees whole files.
+ *
  * `--tests` also transpiles every `*_test.ts` (found by glob at the repo
  * root, in `examples/` and in `tools/`), `_test_*.ts` helpers and the
  * examples, keeping their relative layout, so Node and Bun can run the very
@@ -27,6 +31,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -74,6 +79,28 @@ function formatDiagnostics(diagnostics) {
     getCurrentDirectory: () => ROOT,
     getNewLine: () => "\n",
   });
+}
+
+/**
+ * Writes a file only if its content changed, by rename so that a reader
+ * (the benchmark importing .tmp/npm, another run) never sees half a file.
+ */
+function writeIfChanged(path, content) {
+  const bytes = typeof content === "string" ? Buffer.from(content) : content;
+  if (existsSync(path) && readFileSync(path).equals(bytes)) return;
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, bytes);
+  renameSync(temporary, path);
+}
+
+/** Removes the files under `dir` that the build did not write. */
+function prune(dir, keep, base = dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) prune(path, keep, base);
+    else if (!keep.has(relative(base, path))) rmSync(path, { force: true });
+  }
 }
 
 /** `./x.ts` → `./x.js`; other specifiers unchanged. */
@@ -159,8 +186,7 @@ function emit(rootNames, outDir, { declaration, check }) {
   const result = program.emit(
     undefined,
     (fileName, text) => {
-      mkdirSync(dirname(fileName), { recursive: true });
-      writeFileSync(fileName, text);
+      writeIfChanged(fileName, text);
       written.push(relative(outDir, fileName));
     },
     undefined,
@@ -208,17 +234,18 @@ export function buildPackage(outDir = join(ROOT, ".tmp/npm")) {
   outDir = resolve(outDir);
   const deno = denoJson();
   const entries = Object.values(deno.exports).map((file) => join(ROOT, file));
-  rmSync(outDir, { recursive: true, force: true });
   const written = emit(entries, outDir, { declaration: true, check: true });
-  writeFileSync(
+  writeIfChanged(
     join(outDir, "package.json"),
     JSON.stringify(packageJson(deno), null, 2) + "\n",
   );
-  for (const extra of ["README.md", "LICENSE"]) {
-    if (existsSync(join(ROOT, extra))) {
-      writeFileSync(join(outDir, extra), readFileSync(join(ROOT, extra)));
-    }
+  const extras = ["README.md", "LICENSE"].filter((f) =>
+    existsSync(join(ROOT, f))
+  );
+  for (const extra of extras) {
+    writeIfChanged(join(outDir, extra), readFileSync(join(ROOT, extra)));
   }
+  prune(outDir, new Set([...written, "package.json", ...extras]));
   const leaked = written.filter((f) =>
     f.includes("/") || isTest(f.replace(/\.(d\.ts|js)$/, ".ts"))
   );
@@ -242,17 +269,17 @@ export function buildTests(outDir = join(ROOT, ".tmp/npm-test")) {
     ...rootTs(join(ROOT, "examples")),
     ...testFiles(),
   ];
-  rmSync(outDir, { recursive: true, force: true });
   const written = emit([...new Set(roots)], outDir, {
     declaration: false,
     check: false,
   });
   // Bare imports (@sinonjs/fake-timers, fast-check) resolve from the repo's
   // node_modules, as the build lives under the repo.
-  writeFileSync(
+  writeIfChanged(
     join(outDir, "package.json"),
     JSON.stringify({ type: "module", private: true }) + "\n",
   );
+  prune(outDir, new Set([...written, "package.json"]));
   const tests = written.filter((f) => f.endsWith("_test.js"));
   return { outDir, files: written, tests };
 }

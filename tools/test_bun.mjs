@@ -3,7 +3,7 @@
  * `deno task test:bun`: the library as JSR serves it to Bun users (the
  * transpiled `.js`), tested on the pinned Bun.
  *
- * 1. Builds .tmp/npm (the package) and .tmp/npm-test (modules, examples and
+ * 1. Builds .tmp/npm (the package) and .tmp/npm-test-bun (modules, examples and
  *    every `*_test.ts`).
  * 2. Runs every test file with `bun test`, `Deno.test` shimmed over
  *    `bun:test` (tools/deno_test_shim.mjs, preloaded).
@@ -43,7 +43,7 @@ if (tests) {
     tally.check("bun test printed its counts", false);
   }
 
-  const consumer = prepareConsumer();
+  const consumer = prepareConsumer("bun");
   tally.check(
     "bun consumer.ts (TypeScript, as Bun runs it)",
     run(bun, ["consumer.ts"], { cwd: consumer }).ok,

@@ -3,7 +3,7 @@
  * `deno task test:node`: the library as JSR serves it to npm users, tested
  * on this Node (20).
  *
- * 1. Builds .tmp/npm (the package) and .tmp/npm-test (modules, examples and
+ * 1. Builds .tmp/npm (the package) and .tmp/npm-test-node (modules, examples and
  *    every `*_test.ts`, down-levelled so Node 20 parses `using`).
  * 2. Runs every test file with `node --test`, `Deno.test` shimmed over
  *    `node:test` (tools/deno_test_shim.mjs).
@@ -53,7 +53,7 @@ if (tests) {
     tally.check("node --test printed its counts", false);
   }
 
-  const consumer = prepareConsumer();
+  const consumer = prepareConsumer("node");
   const [node, tsc] = TSC;
   tally.check(
     "tsc --noEmit: consumer.ts against the built .d.ts (nodenext)",

@@ -1,6 +1,6 @@
 // A plain-JavaScript user's file on Node or Bun, importing @coop/locks as
 // `npx jsr add @coop/locks` / `bunx jsr add @coop/locks` installs it.
-// tools/test_node.mjs and tools/test_bun.mjs run it from .tmp/consumer,
+// tools/test_node.mjs and tools/test_bun.mjs run it from .tmp/consumer-<runtime>,
 // where node_modules/@coop/locks links to the build in .tmp/npm.
 
 import assert from "node:assert/strict";
