@@ -275,7 +275,12 @@ export class Semaphore {
     }
     const releaser = await this.acquire(options);
     try {
-      return await fn();
+      const result = fn();
+      // A plain value needs no turn of its own before the release.
+      return (typeof result === "object" && result !== null) ||
+          typeof result === "function"
+        ? await result
+        : result;
     } finally {
       releaser.release();
     }
