@@ -281,7 +281,12 @@ function expectThrow(
   fn: () => void,
 ): void {
   if (E === undefined) fn();
-  else assert.throws(fn, (e: unknown) => (e as Error)?.constructor === E);
+  else {
+    assert.throws(fn, (e: unknown) => {
+      assert.equal((e as Error)?.constructor, E, `it throws a ${E.name}`);
+      return true;
+    });
+  }
 }
 
 const commandLimits = { maxCommands: 40, size: "+1" } as const;
