@@ -172,10 +172,16 @@ async function batch(size: number): Promise<void> {
       event.clear();
     });
   }
-  loop.callLater(6, () => {
-    condition.notifyAll();
-    event.set();
-  });
+  // Every callback above (aborts at 0-3 ms, wake-ups at 0-4 ms) runs before
+  // this one, so once it has run and every waiter has settled, no timer of
+  // ours may be left.
+  const flushed = new Promise<void>((resolve) =>
+    loop.callLater(6, () => {
+      condition.notifyAll();
+      event.set();
+      resolve();
+    })
+  );
 
   let watchdog: ReturnType<typeof setTimeout> | undefined;
   const stranded = new Promise<never>((_, reject) => {
@@ -184,7 +190,7 @@ async function batch(size: number): Promise<void> {
       reject(new Error(`${left} waiters never settled`));
     }, WATCHDOG_MS);
   });
-  await Promise.race([Promise.all(done), stranded]);
+  await Promise.race([Promise.all([...done, flushed]), stranded]);
   clearTimeout(watchdog);
 
   const failures: string[] = [];
