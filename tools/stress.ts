@@ -49,7 +49,7 @@ function readEnv(): Env {
 const TOTAL = Number(readEnv().STRESS_WAITS ?? 1_000_000);
 const BATCH = 10_000;
 /** How far the heap may grow over the run, after a forced GC. */
-const HEAP_BOUND = 8 * 1024 * 1024;
+const HEAP_BOUND = 2 * 1024 * 1024;
 /** A batch that has not settled in this long has stranded a waiter. */
 const WATCHDOG_MS = 30_000;
 
