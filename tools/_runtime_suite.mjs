@@ -102,16 +102,17 @@ export function run(command, args, { cwd = ROOT, env = {}, hide } = {}) {
 }
 
 /**
- * Builds the package (.tmp/npm) and the tests (.tmp/npm-test); returns the
+ * Builds the package (.tmp/npm) and the tests (.tmp/npm-test-<runtime>); returns the
  * test files to run, relative to the test build, minus the skipped ones.
  */
 export function build(tally, runtime) {
   try {
     const pkg = buildPackage();
     console.log(`build_npm: ${pkg.files.length} files in .tmp/npm`);
-    const tests = buildTests();
+    // One test build per runtime, so test:node and test:bun can run at once.
+    const tests = buildTests(join(ROOT, ".tmp", `npm-test-${runtime}`));
     console.log(
-      `build_npm --tests: ${tests.files.length} files in .tmp/npm-test`,
+      `build_npm --tests: ${tests.files.length} files in .tmp/npm-test-${runtime}`,
     );
     const files = [];
     for (const file of tests.tests) {
