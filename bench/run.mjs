@@ -21,7 +21,7 @@ import * as asyncSema from "async-sema";
 import AwaitLock from "await-lock";
 import pLimit from "p-limit";
 import * as esToolkit from "es-toolkit/promise";
-import { runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
+import { CLOCK, runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
 
 const library = process.argv[2];
 if (library === undefined) {
