@@ -8,6 +8,9 @@
  * nothing; if the primitive is available it takes it; if the deadline has
  * already passed it rejects with a `TimeoutError`. Otherwise the waiter is
  * enqueued, listens for the abort, and arms one timer on its loop.
+ * Waiters on one signal share one abort listener, kept in a linked list of
+ * their own, so joining and leaving stay O(1) however many share it, and
+ * the listener goes once none is left.
  * Whichever of grant, abort or timeout comes first unlinks the waiter,
  * removes the other two, and settles its promise, so a settled waiter is
  * never left in the queue and never takes what was meant for another.
@@ -38,13 +41,63 @@ export class Waiter<T> {
   reject!: (reason: unknown) => void;
   loop: IOLoop | undefined = undefined;
   timer: TimeoutHandle | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
+  /** The listener of the signal this waiter gives up on, while it waits. */
+  abort: AbortListener | undefined = undefined;
+  /** Neighbours among the waiters that share `abort`. */
+  abortPrev: Waiter<T> | undefined = undefined;
+  abortNext: Waiter<T> | undefined = undefined;
 
   constructor(readonly queue: WaitQueue<T>) {}
+}
 
-  /** The signal's abort listener. */
+// The one listener each signal has while any waiter depends on it.
+const abortListeners = new WeakMap<AbortSignal, AbortListener>();
+
+/** Rejects, in the order they joined, every waiter that depends on a signal. */
+class AbortListener {
+  // deno-lint-ignore no-explicit-any
+  head: Waiter<any> | undefined = undefined;
+  // deno-lint-ignore no-explicit-any
+  tail: Waiter<any> | undefined = undefined;
+
+  constructor(readonly signal: AbortSignal) {}
+
+  static attach<T>(waiter: Waiter<T>, signal: AbortSignal): void {
+    let listener = abortListeners.get(signal);
+    if (listener === undefined) {
+      listener = new AbortListener(signal);
+      abortListeners.set(signal, listener);
+      signal.addEventListener("abort", listener);
+    }
+    waiter.abort = listener;
+    waiter.abortPrev = listener.tail;
+    if (listener.tail === undefined) listener.head = waiter;
+    else listener.tail.abortNext = waiter;
+    listener.tail = waiter;
+  }
+
+  static detach<T>(waiter: Waiter<T>): void {
+    const listener = waiter.abort!;
+    const { abortPrev: prev, abortNext: next } = waiter;
+    if (prev === undefined) listener.head = next;
+    else prev.abortNext = next;
+    if (next === undefined) listener.tail = prev;
+    else next.abortPrev = prev;
+    waiter.abort = waiter.abortPrev = waiter.abortNext = undefined;
+    if (listener.head === undefined) {
+      abortListeners.delete(listener.signal);
+      listener.signal.removeEventListener("abort", listener);
+    }
+  }
+
   handleEvent(): void {
-    this.queue.leave(this, this.signal!.reason);
+    const reason = this.signal.reason;
+    // Each leave() detaches its waiter, the last one this listener too.
+    for (let waiter = this.head; waiter !== undefined;) {
+      const next = waiter.abortNext;
+      waiter.queue.leave(waiter, reason);
+      waiter = next;
+    }
   }
 }
 
@@ -171,13 +224,7 @@ export class WaitQueue<T> {
       return Promise.reject(new TimeoutError(`${what} timed out`));
     }
     const waiter = this.#push();
-    if (signal !== undefined) {
-      waiter.signal = signal;
-      // Not `once`: #unlink removes it, and removing a `once` listener
-      // that has already fired scans the whole list, which makes aborting
-      // n waiters that share a signal quadratic.
-      signal.addEventListener("abort", waiter);
-    }
+    if (signal !== undefined) AbortListener.attach(waiter, signal);
     if (deadline !== Infinity) {
       waiter.loop = loop;
       waiter.timer = loop.addTimeout(
@@ -248,7 +295,7 @@ export class WaitQueue<T> {
     waiter.queued = false;
     this.size -= waiter.count;
     if (waiter.timer !== undefined) waiter.loop!.removeTimeout(waiter.timer);
-    waiter.signal?.removeEventListener("abort", waiter);
+    if (waiter.abort !== undefined) AbortListener.detach(waiter);
   }
 }
 
