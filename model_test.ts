@@ -68,6 +68,8 @@ interface ModelWaiter {
   deadline: number;
   /** How a `use()` function ends, or undefined for a plain wait. */
   use?: UseEnding;
+  /** Which of the run's two shared signals it listens to, if any. */
+  shared?: number;
   /** A `Condition.waitFor()`, which takes a token when woken, or waits on. */
   waitFor?: boolean;
 }
@@ -84,6 +86,8 @@ class ModelBase {
   useOutcomes = new Map<number, string>();
   /** Ids with a live AbortController nobody has aborted yet. */
   abortable: number[] = [];
+  /** Whether each of the two signals that many waiters share has aborted. */
+  sharedAborted = [false, false];
 
   /** Timers the loop should hold: one per queued waiter with a deadline. */
   get armed(): number {
@@ -106,6 +110,14 @@ class ModelBase {
     else this.log.push(`${w.id}:${how}`);
   }
 
+  /** A shared signal aborts: its waiters leave in the order they joined. */
+  abortShared(k: number): void {
+    this.sharedAborted[k] = true;
+    for (const w of this.queue.filter((w) => w.shared === k)) {
+      this.reject(w, "abort");
+    }
+  }
+
   abort(id: number): void {
     const w = this.queue.find((w) => w.id === id);
     if (w !== undefined) this.reject(w, "abort");
@@ -118,6 +130,8 @@ class RealBase {
   log: string[] = [];
   useOutcomes = new Map<number, string>();
   controllers = new Map<number, AbortController>();
+  sharedControllers = [new AbortController(), new AbortController()];
+  sharedReasons = [new Error("shared 0"), new Error("shared 1")];
   reasons = new Map<number, Error>();
   settled = new Set<number>();
   releasers = new Map<number, Releaser>();
@@ -154,7 +168,7 @@ interface OptionSpec {
   timeout: number | undefined;
   deadline: number | undefined;
   durationForm: boolean;
-  signal: "none" | "live" | "aborted";
+  signal: "none" | "live" | "aborted" | "shared0" | "shared1";
 }
 
 const optionSpec: fc.Arbitrary<OptionSpec> = fc.record({
@@ -168,7 +182,7 @@ const optionSpec: fc.Arbitrary<OptionSpec> = fc.record({
   ),
   deadline: fc.option(fc.integer({ min: -2, max: 8 }), { nil: undefined }),
   durationForm: fc.boolean(),
-  signal: fc.constantFrom("none", "live", "aborted"),
+  signal: fc.constantFrom("none", "live", "aborted", "shared0", "shared1"),
 });
 
 function showSpec(spec: OptionSpec): string {
@@ -189,7 +203,12 @@ function makeOptions(
   id: number,
   m: ModelBase,
   r: RealBase,
-): { options: WaitOptions | undefined; deadline: number; aborted: boolean } {
+): {
+  options: WaitOptions | undefined;
+  deadline: number;
+  aborted: boolean;
+  shared?: number;
+} {
   if (spec.plain) {
     return { options: undefined, deadline: Infinity, aborted: false };
   }
@@ -206,6 +225,12 @@ function makeOptions(
       ? { milliseconds: spec.deadline }
       : m.time + spec.deadline;
     deadline = Math.min(deadline, m.time + spec.deadline);
+  }
+  if (spec.signal === "shared0" || spec.signal === "shared1") {
+    const shared = spec.signal === "shared0" ? 0 : 1;
+    r.reasons.set(id, r.sharedReasons[shared]);
+    options.signal = r.sharedControllers[shared].signal;
+    return { options, deadline, aborted: m.sharedAborted[shared], shared };
   }
   if (spec.signal !== "none") {
     const reason = new Error(`abort ${id}`);
@@ -264,6 +289,17 @@ function commonSteps<M extends ModelBase, R extends RealBase>(
         m.advance(ms);
         await r.loop.advance(ms);
       }, compare)
+    ),
+    fc.constantFrom(0, 1).map((k) =>
+      new Cmd<M, R>(
+        `abortShared(${k})`,
+        (m) => !m.sharedAborted[k],
+        (m, r) => {
+          m.abortShared(k);
+          r.sharedControllers[k].abort(r.sharedReasons[k]);
+        },
+        compare,
+      )
     ),
     fc.nat().map((k) =>
       new Cmd<M, R>(`abort(#${k})`, (m) => m.abortable.length > 0, (m, r) => {
@@ -337,10 +373,15 @@ const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
       () => true,
       (m, r) => {
         const id = m.nextId++;
-        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
         if (aborted) m.log.push(`${id}:abort`);
         else if (deadline <= m.time) m.log.push(`${id}:timeout`);
-        else m.queue.push({ id, deadline });
+        else m.queue.push({ id, deadline, shared });
         r.track(id, r.condition.wait(options));
       },
       compareCondition,
@@ -352,14 +393,19 @@ const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
       () => true,
       (m, r) => {
         const id = m.nextId++;
-        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
         // The signal is checked before the predicate is first called.
         if (aborted) m.useOutcomes.set(id, "abort");
         else if (m.tokens > 0) {
           m.tokens--;
           m.useOutcomes.set(id, "ok");
         } else if (deadline <= m.time) m.useOutcomes.set(id, "timeout");
-        else m.queue.push({ id, deadline, waitFor: true });
+        else m.queue.push({ id, deadline, shared, waitFor: true });
         r.condition.waitFor(r.take, options).then(
           () => r.useOutcomes.set(id, "ok"),
           (error) => r.useOutcomes.set(id, r.classify(id, error)),
@@ -442,11 +488,16 @@ const eventSteps: fc.Arbitrary<Step<EventModel, EventReal>>[] = [
       () => true,
       (m, r) => {
         const id = m.nextId++;
-        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
         if (aborted) m.log.push(`${id}:abort`);
         else if (m.isSet) m.log.push(`${id}:ok`);
         else if (deadline <= m.time) m.log.push(`${id}:timeout`);
-        else m.queue.push({ id, deadline });
+        else m.queue.push({ id, deadline, shared });
         r.track(id, r.event.wait(options));
       },
       compareEvent,
@@ -596,8 +647,13 @@ function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
     optionSpec.map((spec): C =>
       new Cmd(`acquire(${showSpec(spec)})`, () => true, (m, r) => {
         const id = m.nextId++;
-        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
-        m.start({ id, deadline }, aborted);
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
+        m.start({ id, deadline, shared }, aborted);
         r.track(id, r.semaphore.acquire(options));
       }, compare)
     ),
@@ -607,8 +663,13 @@ function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
     ).map(([spec, ending]): C =>
       new Cmd(`use(${ending}, ${showSpec(spec)})`, () => true, (m, r) => {
         const id = m.nextId++;
-        const { options, deadline, aborted } = makeOptions(spec, id, m, r);
-        m.start({ id, deadline, use: ending }, aborted);
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
+        m.start({ id, deadline, shared, use: ending }, aborted);
         const fn = () => {
           r.log.push(`${id}:ran`);
           switch (ending) {
