@@ -881,6 +881,7 @@ for (const kind of LOOP_KINDS) {
       "rejected",
     ]);
   });
+
   Deno.test(`${kind.name}: Condition.wait() leaves no abort listener once no waiter depends on the signal`, async () => {
     using t = kind.create();
     const condition = new Condition();
