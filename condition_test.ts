@@ -691,6 +691,44 @@ for (const kind of LOOP_KINDS) {
   });
 }
 
+for (const kind of LOOP_KINDS) {
+  Deno.test(`${kind.name}: Condition.wait() is timed to its end by the loop current when it starts`, async () => {
+    using t = kind.create();
+    const condition = new Condition();
+    const start = t.loop.time();
+    const waiting = watch(condition.wait({ timeout: 100 }));
+    const other = new VirtualIOLoop();
+    IOLoop.setCurrent(other);
+    assert.equal(t.loop.pendingTimers, 1);
+    await other.advance(1000);
+    assert.equal(waiting.state, "pending");
+    await t.advance(100);
+    assert.ok(timedOut()(waiting.reason));
+    assert.equal(t.loop.time(), start + 100);
+    // Waits that start now are timed by the loop now current.
+    const next = watch(condition.wait({ timeout: 10 }));
+    assert.equal(t.loop.pendingTimers, 0);
+    assert.equal(other.pendingTimers, 1);
+    await other.advance(10);
+    assert.ok(timedOut()(next.reason));
+  });
+
+  Deno.test(`${kind.name}: Condition.wait() is woken with no loop turn`, async () => {
+    using t = kind.create();
+    const condition = new Condition();
+    const waiting = [
+      watch(condition.wait()),
+      watch(condition.wait({ timeout: 100 })),
+      watch(condition.wait({ signal: new AbortController().signal })),
+    ];
+    condition.notifyAll();
+    // Promise callbacks only: neither loop has been let run.
+    await microtasks();
+    assert.ok(waiting.every((w) => w.state === "fulfilled"));
+    assert.equal(t.loop.pendingTimers, 0);
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Abort signals
 
@@ -1568,4 +1606,23 @@ Deno.test("Condition.wait() leaves nothing behind when 10,000 waiters sharing a 
   assert.equal(loop.pendingTimers, 0);
   await loop.advance(1000);
   assert.equal(rejected, count);
+});
+
+// ---------------------------------------------------------------------------
+// Types
+
+Deno.test("Condition.waitFor() is typed by its predicate, and notify() by its count", async () => {
+  const condition = new Condition();
+  const value: number = await condition.waitFor(() => 42);
+  assert.equal(value, 42);
+  // @ts-expect-error: the promise resolves with the predicate's type.
+  const text: string = await condition.waitFor(() => 42);
+  assert.equal(text, 42);
+  // @ts-expect-error: n is a number.
+  assert.throws(() => condition.notify("2"), TypeError);
+  // @ts-expect-error: timeout is a number or a DurationLike.
+  await assert.rejects(condition.wait({ timeout: "5" }), TypeError);
+  const fake = { aborted: true };
+  // @ts-expect-error: signal is an AbortSignal.
+  await assert.rejects(condition.wait({ signal: fake }), TypeError);
 });

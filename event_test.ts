@@ -687,6 +687,44 @@ function PASSED(now: number): object[] {
   ];
 }
 
+for (const kind of LOOP_KINDS) {
+  Deno.test(`${kind.name}: Event.wait() is timed to its end by the loop current when it starts`, async () => {
+    using t = kind.create();
+    const event = new Event();
+    const start = t.loop.time();
+    const waiting = watch(event.wait({ timeout: 100 }));
+    const other = new VirtualIOLoop();
+    IOLoop.setCurrent(other);
+    assert.equal(t.loop.pendingTimers, 1);
+    await other.advance(1000);
+    assert.equal(waiting.state, "pending");
+    await t.advance(100);
+    assert.ok(timedOut()(waiting.reason));
+    assert.equal(t.loop.time(), start + 100);
+    // Waits that start now are timed by the loop now current.
+    const next = watch(event.wait({ timeout: 10 }));
+    assert.equal(t.loop.pendingTimers, 0);
+    assert.equal(other.pendingTimers, 1);
+    await other.advance(10);
+    assert.ok(timedOut()(next.reason));
+  });
+
+  Deno.test(`${kind.name}: Event.wait() is woken with no loop turn`, async () => {
+    using t = kind.create();
+    const event = new Event();
+    const waiting = [
+      watch(event.wait()),
+      watch(event.wait({ timeout: 100 })),
+      watch(event.wait({ signal: new AbortController().signal })),
+    ];
+    event.set();
+    // Promise callbacks only: neither loop has been let run.
+    await microtasks();
+    assert.ok(waiting.every((w) => w.state === "fulfilled"));
+    assert.equal(t.loop.pendingTimers, 0);
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Abort signals
 
@@ -1034,4 +1072,19 @@ Deno.test("Event.wait() leaves nothing behind when 10,000 waiters sharing a sign
   assert.equal(loop.pendingTimers, 0);
   await loop.advance(1000);
   assert.equal(rejected, count);
+});
+
+// ---------------------------------------------------------------------------
+// Types
+
+Deno.test("Event.wait() resolves with nothing and takes WaitOptions", async () => {
+  const event = new Event();
+  event.set();
+  const nothing: void = await event.wait({ deadline: { seconds: 1 } });
+  assert.equal(nothing, undefined);
+  // @ts-expect-error: deadline is a number or a DurationLike.
+  await assert.rejects(event.wait({ deadline: "soon" }), TypeError);
+  // @ts-expect-error: isSet() takes no argument and returns a boolean.
+  const set: string = event.isSet();
+  assert.equal(set, true);
 });
