@@ -14,6 +14,11 @@ export class Timer {
   /** Position in the heap; -1 once it has run or been removed. */
   index = -1;
 
+  // V8 builds an object's layout through map transitions, and a full
+  // collection drops those no live object uses, deoptimizing the code built
+  // on them. Timers are short-lived, so one is kept for good.
+  static readonly #layout = new Timer(Infinity, -1, () => {});
+
   constructor(
     /** When to run, in milliseconds on the owning loop's clock. */
     readonly deadline: number,

@@ -173,6 +173,11 @@ function isAbortSignal(signal: unknown): signal is AbortSignal {
 
 /** A FIFO of waiters, with the wait algorithm over it. */
 export class WaitQueue<T> {
+  // V8 builds an object's layout through map transitions, and a full
+  // collection drops those no live object uses, deoptimizing the code built
+  // on them. Waiters are short-lived, so one is kept for good.
+  static readonly #layout = new Waiter(new WaitQueue());
+
   #head: Waiter<T> | undefined = undefined;
   #tail: Waiter<T> | undefined = undefined;
   /** Callers waiting, each caller of a shared node counted. */

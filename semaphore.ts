@@ -104,6 +104,11 @@ class PermitReleaser implements Releaser {
  * ```
  */
 export class Semaphore {
+  // V8 builds an object's layout through map transitions, and a full
+  // collection drops those no live object uses, deoptimizing the code built
+  // on them. Releasers are short-lived, so one is kept for good.
+  static readonly #layout = new PermitReleaser(new Semaphore(0));
+
   #loop: IOLoop | undefined;
   // Free permits; above 0 implies that no one is waiting.
   #value: number;
