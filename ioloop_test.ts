@@ -1130,6 +1130,24 @@ for (const kind of LOOP_KINDS) {
     assert.equal(t.loop.pendingTimers, 0);
   });
 
+  Deno.test(`${kind.name}: IOLoop.callLater() beyond setTimeout's 2 ** 31 - 1 ms limit fires exactly at its deadline`, async () => {
+    using t = kind.create();
+    const days30 = 30 * 86_400_000;
+    const start = t.loop.time();
+    const fired: number[] = [];
+    t.loop.callLater(days30, () => fired.push(t.loop.time()));
+    t.loop.addTimeout({ days: 40 }, () => fired.push(t.loop.time()));
+    await t.advance(2 ** 31);
+    assert.deepEqual(fired, []);
+    await t.advance(days30 - 2 ** 31 - 1);
+    assert.deepEqual(fired, []);
+    await t.advance(1);
+    assert.deepEqual(fired, [start + days30]);
+    await t.advance(10 * 86_400_000);
+    assert.deepEqual(fired, [start + days30, start + 40 * 86_400_000]);
+    assert.equal(t.loop.pendingTimers, 0);
+  });
+
   Deno.test(`${kind.name}: IOLoop.addTimeout(Infinity) never fires and can be removed`, async () => {
     using t = kind.create();
     const handle = t.loop.addTimeout(Infinity, () => assert.fail("fired"));
