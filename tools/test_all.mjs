@@ -55,7 +55,9 @@ for (const [name, [command, ...args], countsOf] of suites) {
   const suiteFailed = counts.failed || (result.status === 0 ? 0 : 1);
   failed += suiteFailed;
   summary.push(
-    `${suiteFailed ? "FAIL" : "ok  "} ${name}: ${counts.passed} passed, ${suiteFailed} failed`,
+    `${
+      suiteFailed ? "FAIL" : "ok  "
+    } ${name}: ${counts.passed} passed, ${suiteFailed} failed`,
   );
 }
 
@@ -80,7 +82,9 @@ function run(command, args) {
 
 // `deno test` ends with `ok | 12 passed | 0 failed (3s)`.
 function denoCounts(output) {
-  const matches = [...output.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g)];
+  const matches = [
+    ...output.matchAll(/(\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed/g),
+  ];
   const last = matches.at(-1);
   return last && { passed: Number(last[1]), failed: Number(last[2]) };
 }
