@@ -20,7 +20,6 @@ import { fileURLToPath } from "node:url";
 import { buildPackage, buildTests } from "./build_npm.mjs";
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const SHIM = join(ROOT, "tools", "deno_test_shim.mjs");
 
 /**
  * Test files that cannot run on Node or Bun, each with the reason. Keep it

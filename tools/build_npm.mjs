@@ -17,7 +17,9 @@
  * root, in `examples/` and in `tools/`), `_test_*.ts` helpers and the
  * examples, keeping their relative layout, so Node and Bun can run the very
  * test files Deno runs. The code is down-levelled to ES2022, which Node 20
- * parses (`using` becomes a try/finally over `Symbol.dispose`).
+ * parses (`using` becomes a try/finally over `Symbol.dispose`). Each test
+ * file gets one line prepended, importing `Deno` (just `Deno.test`) from
+ * tools/deno_test_shim.mjs.
  *
  * The transpiler is TypeScript's own, pinned in package.json. Type errors
  * in the library modules under @types/node are printed as warnings; test
@@ -35,7 +37,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 
@@ -167,7 +169,7 @@ function rewriteDeclarationImports(context) {
 }
 
 /** Emits `rootNames` (and what they import) into `outDir`; returns the files written. */
-function emit(rootNames, outDir, { declaration, check }) {
+function emit(rootNames, outDir, { declaration, check, prelude }) {
   const options = { ...BASE_OPTIONS, outDir, declaration };
   if (!check) options.noCheck = true;
   const program = ts.createProgram({ rootNames, options });
@@ -186,7 +188,7 @@ function emit(rootNames, outDir, { declaration, check }) {
   const result = program.emit(
     undefined,
     (fileName, text) => {
-      writeIfChanged(fileName, text);
+      writeIfChanged(fileName, (prelude?.(fileName) ?? "") + text);
       written.push(relative(outDir, fileName));
     },
     undefined,
@@ -255,6 +257,13 @@ export function buildPackage(outDir = join(ROOT, ".tmp/npm")) {
   return { outDir, files: written };
 }
 
+const SHIM = join(ROOT, "tools", "deno_test_shim.mjs");
+
+function relativeSpecifier(fromDir, to) {
+  const path = relative(fromDir, to).split(sep).join("/");
+  return path.startsWith(".") ? path : `./${path}`;
+}
+
 /** Every test file the runtimes should run, found by glob. */
 export function testFiles() {
   const dirs = [ROOT, join(ROOT, "examples"), join(ROOT, "tools")];
@@ -272,6 +281,15 @@ export function buildTests(outDir = join(ROOT, ".tmp/npm-test")) {
   const written = emit([...new Set(roots)], outDir, {
     declaration: false,
     check: false,
+    // `Deno` in a test file is the shim's, imported, not a global: the
+    // library under test must see Node's or Bun's globals as a user's
+    // program does (ioloop.ts looks for `globalThis.Deno`).
+    prelude: (fileName) =>
+      fileName.endsWith("_test.js")
+        ? `import { Deno } from ${
+          JSON.stringify(relativeSpecifier(dirname(fileName), SHIM))
+        };\n`
+        : "",
   });
   // Bare imports (@sinonjs/fake-timers, fast-check) resolve from the repo's
   // node_modules, as the build lives under the repo.

@@ -1,8 +1,10 @@
 /**
  * `Deno.test(name, fn)` for Node and Bun: registers the test with the
  * runtime's own runner (`node:test`, `bun:test`), so the `*_test.ts` files
- * Deno runs run unchanged there. Loaded before the tests with
- * `node --import` / `bun test --preload`.
+ * Deno runs run unchanged there. tools/build_npm.mjs --tests prepends
+ * `import { Deno } from ".../deno_test_shim.mjs"` to each transpiled test
+ * file; no global `Deno` is defined, so the library sees the runtime's own
+ * globals, as a user's program does.
  *
  * Only the plain form is supported; any other (an options object, a
  * `TestContext` with `t.step`) throws, so a test that is not
@@ -32,4 +34,5 @@ function test(name, fn) {
   runner.test(name, () => fn());
 }
 
-globalThis.Deno = Object.freeze({ test });
+/** What a test file calls `Deno`; tools/build_npm.mjs imports it into each. */
+export const Deno = Object.freeze({ test });

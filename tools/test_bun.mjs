@@ -6,7 +6,7 @@
  * 1. Builds .tmp/npm (the package) and .tmp/npm-test-bun (modules, examples and
  *    every `*_test.ts`).
  * 2. Runs every test file with `bun test`, `Deno.test` shimmed over
- *    `bun:test` (tools/deno_test_shim.mjs, preloaded).
+ *    `bun:test` (tools/deno_test_shim.mjs, imported by each test file).
  * 3. Runs a Bun TypeScript user's file (Bun runs the `.ts` as it is, `using`
  *    and all) and a plain-JavaScript user's file against the built package.
  *
@@ -15,14 +15,7 @@
  * @module
  */
 
-import {
-  bin,
-  build,
-  prepareConsumer,
-  run,
-  SHIM,
-  Tally,
-} from "./_runtime_suite.mjs";
+import { bin, build, prepareConsumer, run, Tally } from "./_runtime_suite.mjs";
 
 const tally = new Tally();
 const tests = build(tally, "bun");
@@ -31,7 +24,6 @@ const bun = bin("bun");
 if (tests) {
   const { ok, output } = run(bun, [
     "test",
-    `--preload=${SHIM}`,
     // Bun, unlike Deno and Node, does not notice a test whose promise can
     // never settle; it waits out the timeout. The slowest test takes about
     // 1 s, so a broken build that hangs many tests still ends in minutes.

@@ -6,7 +6,7 @@
  * 1. Builds .tmp/npm (the package) and .tmp/npm-test-node (modules, examples and
  *    every `*_test.ts`, down-levelled so Node 20 parses `using`).
  * 2. Runs every test file with `node --test`, `Deno.test` shimmed over
- *    `node:test` (tools/deno_test_shim.mjs).
+ *    `node:test` (tools/deno_test_shim.mjs, imported by each test file).
  * 3. Type-checks a Node TypeScript user's file against the built `.d.ts`
  *    (`tsc --noEmit`, `moduleResolution: nodenext`), then runs it, and a
  *    plain-JavaScript user's file, against the built package.
@@ -24,7 +24,6 @@ import {
   prepareConsumer,
   ROOT,
   run,
-  SHIM,
   Tally,
   TSC,
 } from "./_runtime_suite.mjs";
@@ -35,7 +34,6 @@ const tests = build(tally, "node");
 if (tests) {
   const { ok, output } = run(process.execPath, [
     "--test",
-    `--import=${SHIM}`,
     `--test-reporter=${join(ROOT, "tools", "node_reporter.mjs")}`,
     "--test-reporter-destination=stdout",
     "--test-timeout=120000",
