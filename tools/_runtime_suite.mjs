@@ -140,7 +140,11 @@ export function prepareConsumer(runtime) {
   const CONSUMER = join(ROOT, ".tmp", `consumer-${runtime}`);
   rmSync(CONSUMER, { recursive: true, force: true });
   cpSync(join(ROOT, "tools", "consumer"), CONSUMER, { recursive: true });
-  renameSync(join(CONSUMER, "consumer.ts.in"), join(CONSUMER, "consumer.ts"));
+  // Kept as `.in` files in the repo: `deno check .` would resolve their
+  // `@coop/locks` imports through deno.json's import map, not as npm does.
+  for (const file of ["consumer.ts", "consumer.mjs"]) {
+    renameSync(join(CONSUMER, `${file}.in`), join(CONSUMER, file));
+  }
   const scope = join(CONSUMER, "node_modules", "@coop");
   mkdirSync(scope, { recursive: true });
   symlinkSync(
