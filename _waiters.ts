@@ -50,7 +50,9 @@ export class Waiter<T> {
   constructor(readonly queue: WaitQueue<T>) {}
 }
 
-// The one listener each signal has while any waiter depends on it.
+// Each signal's one listener. It listens only while a waiter depends on it,
+// and stays here for as long as the signal lives, so that the next wait on
+// the same signal reuses it.
 const abortListeners = new WeakMap<AbortSignal, AbortListener>();
 
 /** Rejects, in the order they joined, every waiter that depends on a signal. */
@@ -67,6 +69,8 @@ class AbortListener {
     if (listener === undefined) {
       listener = new AbortListener(signal);
       abortListeners.set(signal, listener);
+    }
+    if (listener.head === undefined) {
       signal.addEventListener("abort", listener);
     }
     waiter.abort = listener;
@@ -85,7 +89,6 @@ class AbortListener {
     else next.abortPrev = prev;
     waiter.abort = waiter.abortPrev = waiter.abortNext = undefined;
     if (listener.head === undefined) {
-      abortListeners.delete(listener.signal);
       listener.signal.removeEventListener("abort", listener);
     }
   }
