@@ -13,12 +13,12 @@
  * stale ones removed, so a run reading .tmp/npm while another rebuilds it
  * sees whole files.
  *
- * `--tests` also transpiles every `*_test.ts` (found by glob at the repo
- * root, in `examples/` and in `tools/`), `_test_*.ts` helpers and the
- * examples, keeping their relative layout, so Node and Bun can run the very
- * test files Deno runs. The code is down-levelled to ES2022, which Node 20
- * parses (`using` becomes a try/finally over `Symbol.dispose`). Each test
- * file gets one line prepended, importing `Deno` (just `Deno.test`) from
+ * `--tests` also transpiles every test file `deno test` would find (by
+ * glob), with the helpers and examples they import, keeping their relative
+ * layout, so Node and Bun can run the very test files Deno runs. The code
+ * is down-levelled to ES2022, which Node 20 parses (`using` becomes a
+ * try/finally over `Symbol.dispose`). Each test file gets one line
+ * prepended, importing `Deno` (just `Deno.test`) from
  * tools/deno_test_shim.mjs.
  *
  * The transpiler is TypeScript's own, pinned in package.json. Type errors
@@ -264,10 +264,29 @@ function relativeSpecifier(fromDir, to) {
   return path.startsWith(".") ? path : `./${path}`;
 }
 
-/** Every test file the runtimes should run, found by glob. */
+/**
+ * Every test file the runtimes should run, found as `deno test` finds them:
+ * `*_test.ts`, `*.test.ts` and `test.ts` anywhere in the repo, minus
+ * deno.json's `exclude` (and `test.exclude`), `.git` and `node_modules`.
+ */
 export function testFiles() {
-  const dirs = [ROOT, join(ROOT, "examples"), join(ROOT, "tools")];
-  return dirs.flatMap(rootTs).filter((f) => f.endsWith("_test.ts"));
+  const deno = denoJson();
+  const excluded = [...(deno.exclude ?? []), ...(deno.test?.exclude ?? [])]
+    .map((path) => resolve(ROOT, path));
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (excluded.includes(path)) continue;
+      if (entry.isDirectory()) {
+        if (entry.name !== ".git" && entry.name !== "node_modules") walk(path);
+      } else if (/(^|[._])test\.ts$/.test(entry.name)) {
+        found.push(path);
+      }
+    }
+  };
+  walk(ROOT);
+  return found.sort();
 }
 
 /** Builds the modules, the tests and the examples together, for Node and Bun. */
