@@ -199,6 +199,13 @@ function targets(result, start) {
       0.5,
     );
     add("f heap", "growth < 1 B/wait", r.f.impls[OURS].growth, 0.999, " B");
+    add(
+      "f timers",
+      "no cancelled timer left in the deadline heap",
+      r.f.impls[OURS].timersLeft,
+      0,
+      "",
+    );
   }
   if (r.f2) {
     add("f2", "≤ 1.3× raw-fifo", r.f2.impls[OURS].ns / r.f2.impls[RAW].ns, 1.3);
@@ -242,6 +249,9 @@ function runTable(result, start) {
       }
       if (m?.growth !== undefined) {
         extra.push(`${name} +${fmt(m.growth, 2)} B/wait`);
+      }
+      if (m?.timersLeft !== undefined) {
+        extra.push(`${name} timers left ${m.timersLeft}`);
       }
     }
     if (entry.listenersLeft !== undefined) {

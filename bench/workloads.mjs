@@ -301,15 +301,21 @@ function timedWaits({ coop, peers }, withSignal) {
   const raw = new RawLock();
   const mutex = withTimeout(new Mutex(), TIMEOUT);
   const awaitLock = new AwaitLock();
-  const impls = {
-    [OURS]: timedWithGrowth(async (n) => {
-      let held = await lock.acquire();
-      for (let i = 0; i < n; i++) {
-        const next = lock.acquire(options);
-        held.release();
-        held = await next;
-      }
+  const ours = timedWithGrowth(async (n) => {
+    let held = await lock.acquire();
+    for (let i = 0; i < n; i++) {
+      const next = lock.acquire(options);
       held.release();
+      held = await next;
+    }
+    held.release();
+  });
+  const impls = {
+    // Also what the deadline heap still holds: a granted wait's timer must
+    // leave it at once, so nothing should.
+    [OURS]: async (n, env) => ({
+      ...await ours(n, env),
+      timersLeft: coop.IOLoop.current().pendingTimers,
     }),
     [RAW]: timedWithGrowth(async (n) => {
       await raw.acquire();
