@@ -4,128 +4,18 @@ import { Event } from "./event.ts";
 import { TimeoutError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop } from "./ioloop.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
+import {
+  error,
+  inspections,
+  microtasks,
+  timeoutOf,
+  watch,
+  watchedSignal,
+} from "./_test_util.ts";
 
 // ---------------------------------------------------------------------------
 
-type State = "pending" | "fulfilled" | "rejected";
-
-/** A promise's settlement, recorded as it happens. */
-interface Watched {
-  state: State;
-  value?: unknown;
-  reason?: unknown;
-  /** How many times a settlement handler ran: a promise settles once. */
-  settlements: number;
-}
-
-/** Records how `promise` settles; also marks its rejection as handled. */
-function watch(promise: Promise<unknown>): Watched {
-  const watched: Watched = { state: "pending", settlements: 0 };
-  promise.then(
-    (value) => {
-      watched.state = "fulfilled";
-      watched.value = value;
-      watched.settlements++;
-    },
-    (reason) => {
-      watched.state = "rejected";
-      watched.reason = reason;
-      watched.settlements++;
-    },
-  );
-  return watched;
-}
-
-/**
- * Runs the promise callbacks already queued and those they queue, with no
- * loop turn: no timer of either loop kind can fire meanwhile.
- */
-async function microtasks(): Promise<void> {
-  for (let i = 0; i < 20; i++) await null;
-}
-
-/** Checks an error's exact class and that its message matches. */
-function error(
-  Class: ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor,
-  message: RegExp | string,
-): (e: unknown) => boolean {
-  return (e) => {
-    assert.ok(e instanceof Class, `expected a ${Class.name}, got ${e}`);
-    assert.equal(Object.getPrototypeOf(e), Class.prototype);
-    if (typeof message === "string") assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  };
-}
-
-function timedOut(what = "Event.wait()"): (e: unknown) => boolean {
-  return (e) => {
-    assert.ok(e instanceof TimeoutError, `expected a TimeoutError, got ${e}`);
-    assert.ok(e instanceof Error);
-    assert.equal(e.name, "TimeoutError");
-    assert.equal(e.message, `${what} timed out`);
-    return true;
-  };
-}
-
-/**
- * An abort signal whose listeners are counted: `live()` is how many abort
- * listeners are still attached.
- */
-function countedSignal(
-  controller = new AbortController(),
-): { controller: AbortController; signal: AbortSignal; live(): number } {
-  const signal = controller.signal;
-  const attached = new Map<unknown, boolean>();
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  Object.assign(signal, {
-    addEventListener(
-      type: string,
-      listener: EventListenerOrEventListenerObject,
-      options?: boolean | AddEventListenerOptions,
-    ) {
-      if (type === "abort") {
-        const once = typeof options === "object" && options.once === true;
-        attached.set(listener, once);
-      }
-      add(type, listener, options);
-    },
-    removeEventListener(
-      type: string,
-      listener: EventListenerOrEventListenerObject,
-      options?: boolean | EventListenerOptions,
-    ) {
-      if (type === "abort") attached.delete(listener);
-      remove(type, listener, options);
-    },
-  });
-  return {
-    controller,
-    signal,
-    live() {
-      let live = 0;
-      for (const once of attached.values()) {
-        // A once listener is gone after the abort event has fired.
-        if (!(once && signal.aborted)) live++;
-      }
-      return live;
-    },
-  };
-}
-
-function inspections(value: object): string[] {
-  const strings = [
-    String(value),
-    value.toString(),
-    `${value}`,
-    inspect(value),
-  ];
-  const deno = (globalThis as { Deno?: { inspect?: (v: unknown) => string } })
-    .Deno;
-  if (typeof deno?.inspect === "function") strings.push(deno.inspect(value));
-  return strings;
-}
+const timedOut = (what = "Event.wait()") => timeoutOf(what);
 
 // ---------------------------------------------------------------------------
 // Constructor
@@ -732,7 +622,7 @@ for (const kind of LOOP_KINDS) {
   Deno.test(`${kind.name}: Event.wait() rejects with the signal's reason when it aborts`, async () => {
     using t = kind.create();
     const event = new Event();
-    const { controller, signal, live } = countedSignal();
+    const { controller, signal, live } = watchedSignal();
     const reason = new Error("stop");
     const waiting = watch(event.wait({ signal, timeout: 100 }));
     const plain = watch(event.wait());
@@ -779,7 +669,7 @@ for (const kind of LOOP_KINDS) {
       const event = new Event();
       if (set) event.set();
       for (const reason of [new Error("gone"), "gone", undefined]) {
-        const { controller, signal, live } = countedSignal();
+        const { controller, signal, live } = watchedSignal();
         controller.abort(reason);
         for (
           const options of [
@@ -808,7 +698,7 @@ for (const kind of LOOP_KINDS) {
   Deno.test(`${kind.name}: Event.wait() ignores an abort after set() woke it`, async () => {
     using t = kind.create();
     const event = new Event();
-    const { controller, signal, live } = countedSignal();
+    const { controller, signal, live } = watchedSignal();
     const waiting = watch(event.wait({ signal, timeout: 100 }));
     event.set();
     assert.equal(live(), 0);
@@ -836,7 +726,7 @@ for (const kind of LOOP_KINDS) {
   Deno.test(`${kind.name}: Event.wait() that times out removes its abort listener`, async () => {
     using t = kind.create();
     const event = new Event();
-    const { controller, signal, live } = countedSignal();
+    const { controller, signal, live } = watchedSignal();
     const waiting = watch(event.wait({ signal, timeout: 10 }));
     assert.equal(live(), 1);
     await t.advance(10);

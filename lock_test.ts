@@ -5,16 +5,12 @@ import type { Releaser } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
 import { VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
 import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
-
-type State = "pending" | "fulfilled" | "rejected";
-
-/** How `promise` stands after promise callbacks alone, with no loop turn. */
-async function stateOf(promise: Promise<unknown>): Promise<State> {
-  let state: State = "pending";
-  promise.then(() => state = "fulfilled", () => state = "rejected");
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-  return state;
-}
+import {
+  assertNoTimers,
+  runtimeTimers,
+  stateOf,
+  watchedSignal,
+} from "./_test_util.ts";
 
 /** A lock, locked. */
 function locked(options?: ConstructorParameters<typeof Lock>[0]): Lock {
@@ -28,50 +24,6 @@ function isNotLockedError(error: unknown): boolean {
   return error instanceof Error &&
     Object.getPrototypeOf(error) === Error.prototype &&
     error.message === "Cannot release Lock as it is not locked";
-}
-
-/** A signal that keeps count of the abort listeners added and not removed. */
-function watchedSignal(): {
-  controller: AbortController;
-  signal: AbortSignal;
-  listeners: Set<unknown>;
-} {
-  const controller = new AbortController();
-  const signal = controller.signal;
-  const listeners = new Set<unknown>();
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = (
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | AddEventListenerOptions,
-  ) => {
-    if (type === "abort") listeners.add(listener);
-    add(type, listener, options);
-  };
-  signal.removeEventListener = (
-    type: string,
-    listener: EventListenerOrEventListenerObject,
-    options?: boolean | EventListenerOptions,
-  ) => {
-    if (type === "abort") listeners.delete(listener);
-    remove(type, listener, options);
-  };
-  return { controller, signal, listeners };
-}
-
-/** Runtime timers armed, as fake timers count them; 0 where none are faked. */
-function runtimeTimers(): number {
-  const faked = globalThis.setTimeout as unknown as {
-    clock?: { countTimers(): number };
-  };
-  return faked.clock?.countTimers() ?? 0;
-}
-
-/** Nothing armed: no loop timer, and under fake timers no runtime timer. */
-function assertNoTimers(t: TestLoop, label?: string): void {
-  assert.equal(t.loop.pendingTimers, 0, label);
-  assert.equal(runtimeTimers(), 0, label);
 }
 
 /** Every way API.md gives to say "already passed", as options for a wait. */

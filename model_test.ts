@@ -20,41 +20,12 @@ import {
   VirtualIOLoop,
   type WaitOptions,
 } from "./mod.ts";
+import { fcSettings } from "./_test_util.ts";
 
 // ---------------------------------------------------------------------------
 // Settings: a fixed seed by default, so every run of the suite is the same.
 
-/** FC_SEED, FC_RUNS and FC_PATH, on Deno, Node and Bun alike. */
-function readEnv(): Record<string, string | undefined> {
-  const g = globalThis as {
-    process?: { env: Record<string, string | undefined> };
-    Deno?: { env?: { get(key: string): string | undefined } };
-  };
-  const read = (key: string) =>
-    g.Deno?.env ? g.Deno.env.get(key) : g.process?.env[key];
-  try {
-    return {
-      FC_SEED: read("FC_SEED"),
-      FC_RUNS: read("FC_RUNS"),
-      FC_PATH: read("FC_PATH"),
-    };
-  } catch {
-    return {}; // No permission to read the environment: use the defaults.
-  }
-}
-
-const env = readEnv();
-const SEED = env.FC_SEED !== undefined ? Number(env.FC_SEED) : 20261125;
-const RUNS = env.FC_RUNS !== undefined ? Number(env.FC_RUNS) : 5000;
-const PATH = env.FC_PATH;
-
-function settings(): fc.Parameters<unknown> {
-  return {
-    seed: SEED,
-    numRuns: RUNS,
-    ...(PATH !== undefined ? { path: PATH, endOnFailure: true } : {}),
-  };
-}
+const settings = () => fcSettings(5000);
 
 // ---------------------------------------------------------------------------
 // What both sides share: the ordered log of settlements, written as
