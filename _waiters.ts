@@ -50,9 +50,9 @@ export class Waiter<T> {
   constructor(readonly queue: WaitQueue<T>) {}
 }
 
-// Each signal's one listener. It listens only while a waiter depends on it,
-// and stays here for as long as the signal lives, so that the next wait on
-// the same signal reuses it.
+// Each signal's one listener, while a waiter depends on it. The entry goes
+// with the last waiter: a WeakMap whose dead entries are left for the
+// collector keeps its table at the size of every signal it ever held.
 const abortListeners = new WeakMap<AbortSignal, AbortListener>();
 
 /** Rejects, in the order they joined, every waiter that depends on a signal. */
@@ -69,8 +69,6 @@ class AbortListener {
     if (listener === undefined) {
       listener = new AbortListener(signal);
       abortListeners.set(signal, listener);
-    }
-    if (listener.head === undefined) {
       signal.addEventListener("abort", listener);
     }
     waiter.abort = listener;
@@ -89,6 +87,7 @@ class AbortListener {
     else next.abortPrev = prev;
     waiter.abort = waiter.abortPrev = waiter.abortNext = undefined;
     if (listener.head === undefined) {
+      abortListeners.delete(listener.signal);
       listener.signal.removeEventListener("abort", listener);
     }
   }
