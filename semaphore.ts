@@ -120,6 +120,8 @@ export class Semaphore {
   #value: number;
   #queue = new WaitQueue<Releaser>();
   #name: string;
+  // Names a timed acquire in its messages; made once, not per wait.
+  #acquireName: string;
   #take = () => this.tryAcquire() ?? UNAVAILABLE;
 
   /**
@@ -143,6 +145,7 @@ export class Semaphore {
    */
   constructor(value = 1, options?: { loop?: IOLoop }) {
     this.#name = new.target.name;
+    this.#acquireName = `${this.#name}.acquire()`;
     const action = `create ${this.#name}`;
     if (typeof value !== "number") {
       throw new TypeError(cannot(action, "value", "a number", value));
@@ -194,7 +197,7 @@ export class Semaphore {
     return this.#queue.wait(
       options,
       this.#loop,
-      `${this.#name}.acquire()`,
+      this.#acquireName,
       this.#take,
     );
   }
