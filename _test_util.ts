@@ -134,18 +134,33 @@ export function assertNoTimers(t: TestLoop, label?: string): void {
   assert.equal(runtimeTimers(), 0, label);
 }
 
-/** Every string the value gives: `String`, template, `util.inspect`, `Deno.inspect`. */
-export function inspections(value: object): string[] {
-  const strings = [
-    String(value),
-    value.toString(),
-    `${value}`,
-    inspect(value),
+/** Every way API.md names to turn a primitive into a string, with its name. */
+export function renderings(x: object): [string, string][] {
+  const all: [string, string][] = [
+    ["String(x)", String(x)],
+    ["x.toString()", x.toString()],
+    ["template literal", `${x}`],
+    ["util.inspect(x)", inspect(x)],
   ];
-  const deno = (globalThis as { Deno?: { inspect?: (v: unknown) => string } })
-    .Deno;
-  if (typeof deno?.inspect === "function") strings.push(deno.inspect(value));
-  return strings;
+  const deno = (globalThis as {
+    Deno?: { inspect?: (value: unknown) => string };
+  }).Deno;
+  if (typeof deno?.inspect === "function") {
+    all.push(["Deno.inspect(x)", deno.inspect(x)]);
+  }
+  return all;
+}
+
+/** Every string the value gives, as {@linkcode renderings} names them. */
+export function inspections(x: object): string[] {
+  return renderings(x).map(([, rendered]) => rendered);
+}
+
+/** Checks that every rendering of `x` is `expected`. */
+export function assertRendered(x: object, expected: string): void {
+  for (const [how, rendered] of renderings(x)) {
+    assert.equal(rendered, expected, how);
+  }
 }
 
 /**

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { inspect } from "node:util";
 import { Lock } from "./lock.ts";
 import type { Releaser } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
@@ -7,6 +6,7 @@ import { VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
 import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 import {
   assertNoTimers,
+  assertRendered,
   runtimeTimers,
   stateOf,
   watchedSignal,
@@ -843,26 +843,3 @@ Deno.test(`VirtualIOLoop: Lock.acquire() leaves nothing behind after ${LEAK_COUN
   lock.release();
   assert.equal(lock.locked, false);
 });
-
-/** Every way API.md names to turn a primitive into a string. */
-function renderings(x: object): [string, string][] {
-  const all: [string, string][] = [
-    ["String(x)", String(x)],
-    ["x.toString()", x.toString()],
-    ["template literal", `${x}`],
-    ["util.inspect(x)", inspect(x)],
-  ];
-  const deno = (globalThis as {
-    Deno?: { inspect?: (value: unknown) => string };
-  }).Deno;
-  if (typeof deno?.inspect === "function") {
-    all.push(["Deno.inspect(x)", deno.inspect(x)]);
-  }
-  return all;
-}
-
-function assertRendered(x: object, expected: string): void {
-  for (const [how, rendered] of renderings(x)) {
-    assert.equal(rendered, expected, how);
-  }
-}

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { inspect } from "node:util";
 import { BoundedSemaphore, type Releaser, Semaphore } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
 import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 import {
   assertNoTimers,
+  assertRendered,
   runtimeTimers,
   stateOf,
   watchedSignal,
@@ -1246,29 +1246,6 @@ for (const Class of CLASSES) {
 }
 
 // Inspection ------------------------------------------------------------------
-
-/** Every way API.md names to turn a primitive into a string. */
-function renderings(x: object): [string, string][] {
-  const all: [string, string][] = [
-    ["String(x)", String(x)],
-    ["x.toString()", x.toString()],
-    ["template literal", `${x}`],
-    ["util.inspect(x)", inspect(x)],
-  ];
-  const deno = (globalThis as {
-    Deno?: { inspect?: (value: unknown) => string };
-  }).Deno;
-  if (typeof deno?.inspect === "function") {
-    all.push(["Deno.inspect(x)", deno.inspect(x)]);
-  }
-  return all;
-}
-
-function assertRendered(x: object, expected: string): void {
-  for (const [how, rendered] of renderings(x)) {
-    assert.equal(rendered, expected, how);
-  }
-}
 
 for (const kind of LOOP_KINDS) {
   Deno.test(`${kind.name}: Semaphore renders as <Semaphore [unlocked,value:N]>, [locked] and [locked,waiters:N] everywhere`, async () => {
