@@ -1,12 +1,20 @@
 /**
  * Turns the `deadline` and `timeout` a caller gives into one absolute time
- * on a loop's clock, checking them on the way.
+ * on a loop's clock, checking them on the way. Each function takes `what`,
+ * the method being called (as `Semaphore.acquire()`), and builds the error
+ * message from it only when it throws: a wait that passes its checks builds
+ * no string.
  *
  * @module
  */
 
 import { cannot } from "./_check.ts";
 import type { DurationLike } from "./ioloop.ts";
+
+/** The clock a deadline is read on, read only when a duration needs it. */
+interface Clock {
+  time(): number;
+}
 
 const MS_PER_UNIT: ReadonlyArray<readonly [keyof DurationLike, number]> = [
   ["days", 86_400_000],
@@ -24,23 +32,23 @@ const CALENDAR_UNITS = ["years", "months", "weeks"] as const;
 /** The length of a `DurationLike` in milliseconds. */
 export function durationToMs(
   duration: object,
-  action: string,
+  what: string,
   argument: string,
 ): number {
   const fields = duration as Record<string, unknown>;
   let total = 0;
   for (const [unit, ms] of MS_PER_UNIT) {
-    total += fieldValue(fields, unit, action, argument) * ms;
+    total += fieldValue(fields, unit, what, argument) * ms;
   }
   // Every field's type is checked before any calendar field's value.
   const calendar = CALENDAR_UNITS.map((unit) =>
-    fieldValue(fields, unit, action, argument)
+    fieldValue(fields, unit, what, argument)
   );
   for (const [i, unit] of CALENDAR_UNITS.entries()) {
     if (calendar[i] !== 0) {
       throw new RangeError(
         cannot(
-          action,
+          `call ${what}`,
           `${argument}.${unit}`,
           "zero, as calendar units have no fixed length",
           calendar[i],
@@ -54,19 +62,19 @@ export function durationToMs(
 function fieldValue(
   fields: Record<string, unknown>,
   unit: string,
-  action: string,
+  what: string,
   argument: string,
 ): number {
   const value = fields[unit];
   if (value === undefined) return 0;
   if (typeof value !== "number") {
     throw new TypeError(
-      cannot(action, `${argument}.${unit}`, "a number", value),
+      cannot(`call ${what}`, `${argument}.${unit}`, "a number", value),
     );
   }
   if (!Number.isFinite(value)) {
     throw new RangeError(
-      cannot(action, `${argument}.${unit}`, "a finite number", value),
+      cannot(`call ${what}`, `${argument}.${unit}`, "a finite number", value),
     );
   }
   return value;
@@ -74,24 +82,24 @@ function fieldValue(
 
 /**
  * The absolute time meant by a `Deadline`: a number is already absolute, a
- * `DurationLike` counts from `now`. `Infinity` means never.
+ * `DurationLike` counts from `clock.time()`. `Infinity` means never.
  */
 export function resolveDeadline(
   deadline: unknown,
-  now: number,
-  action: string,
+  clock: Clock,
+  what: string,
   argument: string,
 ): number {
   if (typeof deadline === "number") {
     if (Number.isNaN(deadline)) {
       throw new RangeError(
-        cannot(action, argument, "a number other than NaN", deadline),
+        cannot(`call ${what}`, argument, "a number other than NaN", deadline),
       );
     }
     return deadline;
   }
-  return now +
-    relative(deadline, action, argument, "a number or a DurationLike");
+  return clock.time() +
+    relative(deadline, what, argument, "a number or a DurationLike");
 }
 
 /**
@@ -101,13 +109,13 @@ export function resolveDeadline(
 export function resolveTimeout(
   timeout: unknown,
   now: number,
-  action: string,
+  what: string,
   argument: string,
 ): number {
   if (typeof timeout === "number") {
     if (Number.isNaN(timeout)) {
       throw new RangeError(
-        cannot(action, argument, "a number other than NaN", timeout),
+        cannot(`call ${what}`, argument, "a number other than NaN", timeout),
       );
     }
     return now + timeout;
@@ -115,7 +123,7 @@ export function resolveTimeout(
   return now +
     relative(
       timeout,
-      action,
+      what,
       argument,
       "a number of milliseconds or a DurationLike",
     );
@@ -123,12 +131,12 @@ export function resolveTimeout(
 
 function relative(
   value: unknown,
-  action: string,
+  what: string,
   argument: string,
   rule: string,
 ): number {
   if (typeof value !== "object" || value === null) {
-    throw new TypeError(cannot(action, argument, rule, value));
+    throw new TypeError(cannot(`call ${what}`, argument, rule, value));
   }
-  return durationToMs(value, action, argument);
+  return durationToMs(value, what, argument);
 }

@@ -123,8 +123,8 @@ export function parseWait(
   loop: IOLoop,
   what: string,
 ): Wait {
-  // Only an error message reads the action, so it is built only for one: a
-  // string made for every wait costs a timed wait several percent on Bun.
+  // Only an error message reads `call ${what}`, so it is built only for one:
+  // a string made for every wait costs a timed wait several percent on Bun.
   let deadline = Infinity;
   let signal: AbortSignal | undefined;
   let now: number | undefined;
@@ -137,18 +137,13 @@ export function parseWait(
     const { deadline: absolute, timeout } = options;
     signal = options.signal;
     if (absolute !== undefined) {
-      now = loop.time();
-      deadline = isTime(absolute)
-        ? absolute
-        : resolveDeadline(absolute, now, `call ${what}`, "options.deadline");
+      deadline = resolveDeadline(absolute, loop, what, "options.deadline");
     }
     if (timeout !== undefined) {
-      now ??= loop.time();
+      now = loop.time();
       deadline = Math.min(
         deadline,
-        isTime(timeout)
-          ? now + timeout
-          : resolveTimeout(timeout, now, `call ${what}`, "options.timeout"),
+        resolveTimeout(timeout, now, what, "options.timeout"),
       );
     }
     if (signal !== undefined && !isAbortSignal(signal)) {
@@ -158,12 +153,6 @@ export function parseWait(
     }
   }
   return { loop, deadline, signal, now };
-}
-
-// A number other than NaN: resolveDeadline and resolveTimeout take it as
-// is (a deadline) or add it to now (a timeout), with nothing to report.
-function isTime(value: unknown): value is number {
-  return typeof value === "number" && !Number.isNaN(value);
 }
 
 // An object made with `Object.create(AbortSignal.prototype)` passes

@@ -351,11 +351,9 @@ export class IOLoop {
   addTimeout(deadline: Deadline, callback: () => void): TimeoutHandle {
     const action = "call IOLoop.addTimeout()";
     checkCallback(callback, action);
-    // A valid number needs no clock read: waits arm their timers here.
+    // A number needs no clock read: waits arm their timers here.
     return this.#add(
-      typeof deadline === "number" && !Number.isNaN(deadline)
-        ? deadline
-        : resolveDeadline(deadline, this.time(), action, "deadline"),
+      resolveDeadline(deadline, this, "IOLoop.addTimeout()", "deadline"),
       callback,
     );
   }
@@ -383,7 +381,10 @@ export class IOLoop {
     const action = "call IOLoop.callLater()";
     checkNumber(ms, action, "ms");
     checkCallback(callback, action);
-    return this.#add(resolveTimeout(ms, this.time(), action, "ms"), callback);
+    return this.#add(
+      resolveTimeout(ms, this.time(), "IOLoop.callLater()", "ms"),
+      callback,
+    );
   }
 
   /**
@@ -412,7 +413,10 @@ export class IOLoop {
     const action = "call IOLoop.callAt()";
     checkNumber(when, action, "when");
     checkCallback(callback, action);
-    return this.#add(resolveDeadline(when, 0, action, "when"), callback);
+    return this.#add(
+      resolveDeadline(when, this, "IOLoop.callAt()", "when"),
+      callback,
+    );
   }
 
   /**
@@ -524,7 +528,7 @@ export class IOLoop {
           deadline = resolveTimeout(
             options.timeout,
             this.time(),
-            action,
+            "IOLoop.run()",
             "options.timeout",
           );
         }
