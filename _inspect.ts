@@ -24,3 +24,14 @@ export function inspectAsString(
     });
   }
 }
+
+/** Tornado's `repr` of a semaphore or lock, with ` closed` once closed. */
+export function describeLock(
+  name: string,
+  state: string,
+  waiters: number,
+  closed: boolean,
+): string {
+  const line = waiters > 0 ? `${state},waiters:${waiters}` : state;
+  return `<${name} [${line}]${closed ? " closed" : ""}>`;
+}

@@ -14,11 +14,18 @@
  * Whichever of grant, abort or timeout comes first unlinks the waiter,
  * removes the other two, and settles its promise, so a settled waiter is
  * never left in the queue and never takes what was meant for another.
+ * A waiter that gives up calls the primitive's `onLeave`, since the one
+ * behind it may now be served (a weighted semaphore, a reader behind a
+ * writer). Closing rejects every waiter in order and every later wait.
+ *
+ * A primitive brings only its rule for who is granted what: it peeks at
+ * the `head`, `shift`s and resolves those it can serve, and keeps what each
+ * waiter asks for or brings (permits, an item, a mode) in `data`.
  *
  * @module
  */
 
-import { TimeoutError } from "./errors.ts";
+import { ClosedError, TimeoutError } from "./errors.ts";
 import { cannot } from "./_check.ts";
 import { resolveDeadline, resolveTimeout } from "./_time.ts";
 import { IOLoop, type TimeoutHandle, type WaitOptions } from "./ioloop.ts";
@@ -27,9 +34,11 @@ import { IOLoop, type TimeoutHandle, type WaitOptions } from "./ioloop.ts";
 export const UNAVAILABLE: unique symbol = Symbol("unavailable");
 
 /** One place in line: a caller, or several plain callers sharing a promise. */
-export class Waiter<T> {
-  prev: Waiter<T> | undefined = undefined;
-  next: Waiter<T> | undefined = undefined;
+export class Waiter<T, D = undefined> {
+  prev: Waiter<T, D> | undefined = undefined;
+  next: Waiter<T, D> | undefined = undefined;
+  /** What the caller asks for or brings, by the primitive's rule. */
+  data: D;
   /** True exactly while linked into its queue. */
   queued = true;
   /** Callers this node stands for; above 1 only when they share `promise`. */
@@ -44,10 +53,12 @@ export class Waiter<T> {
   /** The listener of the signal this waiter gives up on, while it waits. */
   abort: AbortListener | undefined = undefined;
   /** Neighbours among the waiters that share `abort`. */
-  abortPrev: Waiter<T> | undefined = undefined;
-  abortNext: Waiter<T> | undefined = undefined;
+  abortPrev: Waiter<T, D> | undefined = undefined;
+  abortNext: Waiter<T, D> | undefined = undefined;
 
-  constructor(readonly queue: WaitQueue<T>) {}
+  constructor(readonly queue: WaitQueue<T, D>, data: D) {
+    this.data = data;
+  }
 }
 
 // Each signal's one listener, while a waiter depends on it. The entry goes
@@ -58,13 +69,13 @@ const abortListeners = new WeakMap<AbortSignal, AbortListener>();
 /** Rejects, in the order they joined, every waiter that depends on a signal. */
 class AbortListener {
   // deno-lint-ignore no-explicit-any
-  head: Waiter<any> | undefined = undefined;
+  head: Waiter<any, any> | undefined = undefined;
   // deno-lint-ignore no-explicit-any
-  tail: Waiter<any> | undefined = undefined;
+  tail: Waiter<any, any> | undefined = undefined;
 
   constructor(readonly signal: AbortSignal) {}
 
-  static attach<T>(waiter: Waiter<T>, signal: AbortSignal): void {
+  static attach<T, D>(waiter: Waiter<T, D>, signal: AbortSignal): void {
     let listener = abortListeners.get(signal);
     if (listener === undefined) {
       listener = new AbortListener(signal);
@@ -78,7 +89,7 @@ class AbortListener {
     listener.tail = waiter;
   }
 
-  static detach<T>(waiter: Waiter<T>): void {
+  static detach<T, D>(waiter: Waiter<T, D>): void {
     const listener = waiter.abort!;
     const { abortPrev: prev, abortNext: next } = waiter;
     if (prev === undefined) listener.head = next;
@@ -168,16 +179,52 @@ function isAbortSignal(signal: unknown): signal is AbortSignal {
 }
 
 /** A FIFO of waiters, with the wait algorithm over it. */
-export class WaitQueue<T> {
+export class WaitQueue<T, D = undefined> {
   // V8 builds an object's layout through map transitions, and a full
   // collection drops those no live object uses, deoptimizing the code built
   // on them. Waiters are short-lived, so one is kept for good.
-  static readonly #layout = new Waiter(new WaitQueue());
+  static readonly #layout = new Waiter(new WaitQueue(), undefined);
 
-  #head: Waiter<T> | undefined = undefined;
-  #tail: Waiter<T> | undefined = undefined;
+  #head: Waiter<T, D> | undefined = undefined;
+  #tail: Waiter<T, D> | undefined = undefined;
   /** Callers waiting, each caller of a shared node counted. */
   size = 0;
+  /** Whether `close()` has run; no one joins the line afterwards. */
+  closed = false;
+  /** What waits reject with once closed. */
+  #reason: unknown = undefined;
+
+  /**
+   * @param onLeave Called after a waiter gives up (times out or is
+   *   aborted), so the primitive can serve whoever that unblocked.
+   */
+  constructor(readonly onLeave?: () => void) {}
+
+  /** The first waiter, still in line. */
+  get head(): Waiter<T, D> | undefined {
+    return this.#head;
+  }
+
+  /**
+   * Closes the line: every waiter rejects, in order, with `reason`, or
+   * without one with a `ClosedError` that says `${name} is closed`, and so
+   * does every later wait. A second call changes nothing.
+   */
+  close(reason: unknown, name: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.#reason = reason === undefined
+      ? new ClosedError(`${name} is closed`)
+      : reason;
+    for (let waiter; (waiter = this.shift()) !== undefined;) {
+      waiter.reject(this.#reason);
+    }
+  }
+
+  /** A promise rejected with what closed the line. */
+  rejectClosed(): Promise<never> {
+    return Promise.reject(this.#reason);
+  }
 
   /**
    * Waits in line unless `take` succeeds first.
@@ -186,12 +233,14 @@ export class WaitQueue<T> {
    * @param loop The primitive's own loop, if it was given one.
    * @param what Names the wait in messages, as `Semaphore.acquire()`.
    * @param take Takes the primitive if it is available.
+   * @param data What the waiter asks for or brings, if it joins the line.
    */
   wait(
     options: WaitOptions | undefined,
     loop: IOLoop | undefined,
     what: string,
     take: () => T | typeof UNAVAILABLE,
+    data: D,
   ): Promise<T> {
     let wait: Wait;
     try {
@@ -199,19 +248,21 @@ export class WaitQueue<T> {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.closed) return this.rejectClosed();
     if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
     const value = take();
     if (value !== UNAVAILABLE) return Promise.resolve(value);
-    return this.#join(wait, what, wait.now);
+    return this.#join(wait, what, wait.now, data);
   }
 
   /**
-   * Joins the line as parsed, or rejects at once if the deadline has passed
-   * or the signal has aborted.
+   * Joins the line as parsed, or rejects at once if the line is closed, the
+   * signal has aborted or the deadline has passed.
    */
-  enqueue(wait: Wait, what: string): Promise<T> {
+  enqueue(wait: Wait, what: string, data: D): Promise<T> {
+    if (this.closed) return this.rejectClosed();
     if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
-    return this.#join(wait, what, undefined);
+    return this.#join(wait, what, undefined, data);
   }
 
   // Joins the line unless the deadline has passed at `now` (read from the
@@ -220,11 +271,12 @@ export class WaitQueue<T> {
     { loop, deadline, signal }: Wait,
     what: string,
     now: number | undefined,
+    data: D,
   ): Promise<T> {
     if (deadline !== Infinity && deadline <= (now ?? loop.time())) {
       return Promise.reject(new TimeoutError(`${what} timed out`));
     }
-    const waiter = this.#push();
+    const waiter = this.#push(data);
     if (signal !== undefined) AbortListener.attach(waiter, signal);
     if (deadline !== Infinity) {
       waiter.loop = loop;
@@ -236,43 +288,49 @@ export class WaitQueue<T> {
     return waiter.promise;
   }
 
-  /** Joins the line with no deadline and no signal. */
-  enqueuePlain(): Promise<T> {
-    return this.#push().promise;
+  /** Joins the line with no deadline and no signal, unless closed. */
+  enqueuePlain(data: D): Promise<T> {
+    if (this.closed) return this.rejectClosed();
+    return this.#push(data).promise;
   }
 
   /**
    * Joins the line with no deadline and no signal, sharing one promise with
    * the plain callers right before it: they can only ever be woken together.
    */
-  enqueueShared(): Promise<T> {
+  enqueueShared(data: D): Promise<T> {
+    if (this.closed) return this.rejectClosed();
     const tail = this.#tail;
     if (tail !== undefined && tail.shared) {
       tail.count++;
       this.size++;
       return tail.promise;
     }
-    const waiter = this.#push();
+    const waiter = this.#push(data);
     waiter.shared = true;
     return waiter.promise;
   }
 
   /** Takes the first waiter out of line, its timer and listener removed. */
-  shift(): Waiter<T> | undefined {
+  shift(): Waiter<T, D> | undefined {
     const waiter = this.#head;
     if (waiter !== undefined) this.#unlink(waiter);
     return waiter;
   }
 
-  /** Takes a waiter out of line, if still in it, and rejects it. */
-  leave(waiter: Waiter<T>, reason: unknown): void {
+  /**
+   * Takes a waiter out of line, if still in it, and rejects it; then tells
+   * the primitive, which may now serve the waiters behind it.
+   */
+  leave(waiter: Waiter<T, D>, reason: unknown): void {
     if (!waiter.queued) return;
     this.#unlink(waiter);
     waiter.reject(reason);
+    this.onLeave?.();
   }
 
-  #push(): Waiter<T> {
-    const waiter = new Waiter<T>(this);
+  #push(data: D): Waiter<T, D> {
+    const waiter = new Waiter<T, D>(this, data);
     waiter.promise = new Promise<T>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -286,7 +344,7 @@ export class WaitQueue<T> {
     return waiter;
   }
 
-  #unlink(waiter: Waiter<T>): void {
+  #unlink(waiter: Waiter<T, D>): void {
     const { prev, next } = waiter;
     if (prev === undefined) this.#head = next;
     else prev.next = next;

@@ -113,8 +113,14 @@ export class Condition {
    * ```
    */
   wait(options?: WaitOptions): Promise<void> {
-    if (options === undefined) return this.#queue.enqueuePlain();
-    return this.#queue.wait(options, this.#loop, "Condition.wait()", never);
+    if (options === undefined) return this.#queue.enqueuePlain(undefined);
+    return this.#queue.wait(
+      options,
+      this.#loop,
+      "Condition.wait()",
+      never,
+      undefined,
+    );
   }
 
   /**
@@ -152,11 +158,12 @@ export class Condition {
       );
     }
     const wait = parseWait(options, this.#loop ?? IOLoop.current(), what);
+    if (this.#queue.closed) return this.#queue.rejectClosed();
     if (wait.signal?.aborted) throw wait.signal.reason;
     while (true) {
       const value = predicate();
       if (value) return value;
-      await this.#queue.enqueue(wait, what);
+      await this.#queue.enqueue(wait, what, undefined);
     }
   }
 
@@ -215,6 +222,49 @@ export class Condition {
   }
 
   /**
+   * Closes the condition, for a server that shuts down: every waiter
+   * rejects at once, in order, with `reason`, or without one with a
+   * {@linkcode ClosedError}; so does every later wait, and `notify()`
+   * returns 0. A second call changes nothing.
+   *
+   * @param reason What the waits reject with; `undefined` counts as none.
+   *
+   * @example
+   * ```ts
+   * import { ClosedError, Condition } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const condition = new Condition();
+   * const waiting = condition.wait();
+   * condition.close();
+   * await assert.rejects(waiting, ClosedError);
+   * await assert.rejects(condition.wait(), { message: "Condition is closed" });
+   * assert.equal(condition.closed, true);
+   * ```
+   */
+  close(reason?: unknown): void {
+    this.#queue.close(reason, "Condition");
+  }
+
+  /**
+   * Whether {@linkcode Condition.close} has run.
+   *
+   * @example
+   * ```ts
+   * import { Condition } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const condition = new Condition();
+   * condition.close(new Error("shutting down"));
+   * assert.equal(condition.closed, true);
+   * assert.equal(String(condition), "<Condition closed>");
+   * ```
+   */
+  get closed(): boolean {
+    return this.#queue.closed;
+  }
+
+  /**
    * How many are waiting.
    *
    * @example
@@ -237,7 +287,8 @@ export class Condition {
   /**
    * Describes the condition, as Tornado's `repr` does.
    *
-   * @returns `<Condition>`, or `<Condition waiters[2]>` while two wait.
+   * @returns `<Condition>`, or `<Condition waiters[2]>` while two wait;
+   *   ` closed` comes last once closed.
    *
    * @example
    * ```ts
@@ -249,7 +300,10 @@ export class Condition {
    */
   toString(): string {
     const waiters = this.#queue.size;
-    return waiters === 0 ? "<Condition>" : `<Condition waiters[${waiters}]>`;
+    const closed = this.#queue.closed ? " closed" : "";
+    return waiters === 0
+      ? `<Condition${closed}>`
+      : `<Condition waiters[${waiters}]${closed}>`;
   }
 }
 

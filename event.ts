@@ -178,9 +178,61 @@ export class Event {
    */
   wait(options?: WaitOptions): Promise<void> {
     if (options === undefined) {
-      return this.#set ? resolved : this.#queue.enqueueShared();
+      if (this.#queue.closed) return this.#queue.rejectClosed();
+      return this.#set ? resolved : this.#queue.enqueueShared(undefined);
     }
-    return this.#queue.wait(options, this.#loop, "Event.wait()", this.#take);
+    return this.#queue.wait(
+      options,
+      this.#loop,
+      "Event.wait()",
+      this.#take,
+      undefined,
+    );
+  }
+
+  /**
+   * Closes the event, for a server that shuts down: every waiter rejects at
+   * once, in order, with `reason`, or without one with a
+   * {@linkcode ClosedError}; so does every later wait, even while the flag
+   * is set. {@linkcode Event.set} and {@linkcode Event.clear} still change
+   * the flag. A second call changes nothing.
+   *
+   * @param reason What the waits reject with; `undefined` counts as none.
+   *
+   * @example
+   * ```ts
+   * import { ClosedError, Event } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const event = new Event();
+   * const waiting = event.wait();
+   * event.close();
+   * await assert.rejects(waiting, ClosedError);
+   * event.set();
+   * await assert.rejects(event.wait(), { message: "Event is closed" });
+   * ```
+   */
+  close(reason?: unknown): void {
+    this.#queue.close(reason, "Event");
+  }
+
+  /**
+   * Whether {@linkcode Event.close} has run.
+   *
+   * @example
+   * ```ts
+   * import { Event } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const event = new Event();
+   * event.set();
+   * event.close();
+   * assert.equal(event.closed, true);
+   * assert.equal(String(event), "<Event set closed>");
+   * ```
+   */
+  get closed(): boolean {
+    return this.#queue.closed;
   }
 
   /**
@@ -205,7 +257,8 @@ export class Event {
   /**
    * Describes the event, as Tornado's `repr` does.
    *
-   * @returns `<Event set>` or `<Event clear>`.
+   * @returns `<Event set>` or `<Event clear>`; ` closed` comes last once
+   *   closed.
    *
    * @example
    * ```ts
@@ -216,7 +269,8 @@ export class Event {
    * ```
    */
   toString(): string {
-    return this.#set ? "<Event set>" : "<Event clear>";
+    const closed = this.#queue.closed ? " closed" : "";
+    return `<Event ${this.#set ? "set" : "clear"}${closed}>`;
   }
 }
 

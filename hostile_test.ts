@@ -672,7 +672,8 @@ Deno.test("BoundedSemaphore.release() at its bound throws a RangeError, even wit
     const before = { value: semaphore.value, string: String(semaphore) };
     expectThrow(() => semaphore.release(), {
       error: RangeError,
-      message: /^Cannot release BoundedSemaphore as 'value' must stay at most/,
+      message:
+        /^Cannot release BoundedSemaphore as 'permits' must be at most the 0 held \(capacity \d\): current value is 1$/,
     });
     assert.deepEqual(
       { value: semaphore.value, string: String(semaphore) },

@@ -21,7 +21,9 @@
  * @module
  */
 
-import { inspectAsString } from "./_inspect.ts";
+import { show } from "./_check.ts";
+import { describeLock, inspectAsString } from "./_inspect.ts";
+import { permitLimit } from "./_permits.ts";
 import { BoundedSemaphore } from "./semaphore.ts";
 import type { IOLoop } from "./ioloop.ts";
 
@@ -85,6 +87,37 @@ export class Lock extends BoundedSemaphore {
    */
   constructor(options?: { loop?: IOLoop }) {
     super(1, options);
+    permitLimit.set(this, 1);
+  }
+
+  /**
+   * A lock's capacity is always 1: reading it gives 1, and setting it
+   * throws.
+   *
+   * @throws {TypeError} When set, whatever the value; nothing changes.
+   *
+   * @example
+   * ```ts
+   * import { Lock } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const lock = new Lock();
+   * assert.equal(lock.capacity, 1);
+   * assert.throws(() => {
+   *   lock.capacity = 2;
+   * }, TypeError);
+   * ```
+   */
+  override get capacity(): number {
+    return 1;
+  }
+
+  override set capacity(capacity: number) {
+    throw new TypeError(
+      `Cannot set ${this.constructor.name}.capacity as a lock's capacity is fixed at 1: tried ${
+        show(capacity)
+      }`,
+    );
   }
 
   /**
@@ -122,20 +155,21 @@ export class Lock extends BoundedSemaphore {
    * });
    * ```
    */
-  override release(): void {
+  override release(permits = 1): void {
     if (!this.locked) {
       throw new Error(
         `Cannot release ${this.constructor.name} as it is not locked`,
       );
     }
-    super.release();
+    super.release(permits);
   }
 
   /**
    * Describes the lock, as Tornado's `repr` does.
    *
    * @returns `<Lock [unlocked]>`, `<Lock [locked]>`, or
-   *   `<Lock [locked,waiters:1]>` while one waits.
+   *   `<Lock [locked,waiters:1]>` while one waits; ` closed` comes last
+   *   once closed.
    *
    * @example
    * ```ts
@@ -146,13 +180,12 @@ export class Lock extends BoundedSemaphore {
    * ```
    */
   override toString(): string {
-    const waiters = this.waiters;
-    const state = !this.locked
-      ? "unlocked"
-      : waiters > 0
-      ? `locked,waiters:${waiters}`
-      : "locked";
-    return `<${this.constructor.name} [${state}]>`;
+    return describeLock(
+      this.constructor.name,
+      this.locked ? "locked" : "unlocked",
+      this.waiters,
+      this.closed,
+    );
   }
 }
 

@@ -17,13 +17,39 @@
  */
 
 import { cannot } from "./_check.ts";
-import { inspectAsString } from "./_inspect.ts";
+import { describeLock, inspectAsString } from "./_inspect.ts";
+import { permitLimit } from "./_permits.ts";
 import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
 
 /**
- * Gives back what {@linkcode Semaphore.acquire} took, once: a second call
- * does nothing. It is `Disposable`, so `using` releases at the end of a
+ * Options for {@linkcode Semaphore.acquire} and {@linkcode Semaphore.use}:
+ * when to give up, and how many permits to take at once.
+ *
+ * @example Taking three permits at once
+ * ```ts
+ * import { Semaphore } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const semaphore = new Semaphore(4);
+ * const releaser = await semaphore.acquire({ permits: 3, timeout: 1000 });
+ * assert.equal(semaphore.value, 1);
+ * releaser.release();
+ * assert.equal(semaphore.value, 4);
+ * ```
+ */
+export interface AcquireOptions extends WaitOptions {
+  /**
+   * How many permits to take, all or nothing: a positive safe integer.
+   *
+   * @default {1}
+   */
+  permits?: number;
+}
+
+/**
+ * Gives back what {@linkcode Semaphore.acquire} took, exactly as many
+ * permits as it took, once: a second call does nothing. It is `Disposable`, so `using` releases at the end of a
  * block.
  *
  * @example Releasing with `using`
@@ -54,35 +80,67 @@ export interface Releaser {
 // promise with an object whose prototype is Object.prototype faster, and
 // that is a good part of what an uncontended acquire costs.
 const SEMAPHORE = Symbol("semaphore");
+const PERMITS = Symbol("permits");
 
 interface PermitReleaser extends Releaser {
   [SEMAPHORE]: Semaphore | undefined;
+  [PERMITS]: number;
 }
 
 function releasePermit(this: PermitReleaser): void {
   const semaphore = this[SEMAPHORE];
   if (semaphore === undefined) return;
-  semaphore.release();
+  semaphore.release(this[PERMITS]);
   this[SEMAPHORE] = undefined;
 }
 
-function permitReleaser(semaphore: Semaphore): Releaser {
+function permitReleaser(semaphore: Semaphore, permits: number): Releaser {
   const releaser: PermitReleaser = {
     [SEMAPHORE]: semaphore,
+    [PERMITS]: permits,
     release: releasePermit,
     [Symbol.dispose]: releasePermit,
   };
   return releaser;
 }
 
+// What BoundedSemaphore and Lock reach of a Semaphore's private state.
+let addPermits: (semaphore: Semaphore, permits: number) => void;
+let freePermits: (semaphore: Semaphore) => number;
+
+/** Checks a count of permits: a `TypeError` or `RangeError` naming it. */
+function checkPermits(
+  permits: unknown,
+  most: number,
+  action: string,
+  argument: string,
+): asserts permits is number {
+  if (typeof permits !== "number") {
+    throw new TypeError(cannot(action, argument, "a number", permits));
+  }
+  if (!(Number.isSafeInteger(permits) && permits > 0)) {
+    throw new RangeError(
+      cannot(action, argument, "a positive integer", permits),
+    );
+  }
+  if (permits > most) {
+    throw new RangeError(cannot(action, argument, `at most ${most}`, permits));
+  }
+}
+
 /**
  * A semaphore manages a counter: {@linkcode Semaphore.acquire} takes one
- * permit, waiting while there is none, and {@linkcode Semaphore.release}
- * gives one back, as Tornado's `Semaphore` and asyncio's do.
+ * permit, or `permits` of them at once, waiting while there are too few,
+ * and {@linkcode Semaphore.release} gives them back, as Tornado's
+ * `Semaphore` and asyncio's do, with tokio's weighted `acquire_many`.
  *
- * - **FIFO**: waiters get permits in the order they started waiting.
+ * - **FIFO**: waiters get permits in the order they started waiting; a
+ *   waiter at the head that needs more than are free holds back everyone
+ *   behind it, however few they need.
  * - **No barging**: a released permit goes straight to the first waiter, so
  *   a newcomer cannot take it first.
+ * - **Closing**: {@linkcode Semaphore.close} rejects every waiter and every
+ *   later acquire; permits already held stay held and can be released.
  * - **Asynchronous wake-up**: `release()` returns before the woken function
  *   resumes, and `waiters` has already dropped by then.
  * - **Timeouts and aborts**: a waiter that times out or is aborted leaves
@@ -113,16 +171,32 @@ export class Semaphore {
   // V8 builds an object's layout through map transitions, and a full
   // collection drops those no live object uses, deoptimizing the code built
   // on them. Releasers are short-lived, so one is kept for good.
-  static readonly #layout = permitReleaser(new Semaphore(0));
+  static readonly #layout = permitReleaser(new Semaphore(0), 1);
+
+  static {
+    addPermits = (semaphore, permits) => {
+      semaphore.#free += permits;
+      semaphore.#serve();
+    };
+    freePermits = (semaphore) => semaphore.#free;
+    permitLimit.set = (semaphore, most) => {
+      (semaphore as Semaphore).#most = most;
+    };
+  }
 
   #loop: IOLoop | undefined;
-  // Free permits; above 0 implies that no one is waiting.
-  #value: number;
-  #queue = new WaitQueue<Releaser>();
+  // Free permits: what a release gave back and no one took. Below 0 only
+  // when a BoundedSemaphore's capacity was lowered under what is held.
+  // The head waiter, if any, needs more than this.
+  #free: number;
+  // The most one acquire may ask for: 1 for a Lock.
+  #most = Infinity;
+  // Each waiter's `data` is how many permits it asks for.
+  #queue = new WaitQueue<Releaser, number>(() => this.#serve());
   #name: string;
   // Names a timed acquire in its messages; made once, not per wait.
   #acquireName: string;
-  #take = () => this.tryAcquire() ?? UNAVAILABLE;
+  #take = () => this.#tryTake(1);
 
   /**
    * Creates a semaphore with `value` permits.
@@ -156,17 +230,19 @@ export class Semaphore {
       );
     }
     this.#loop = loopOption(options, this.#name);
-    this.#value = value + 0;
+    this.#free = value + 0;
   }
 
   /**
-   * Takes a permit, waiting in line while there is none. If it times out
-   * or is aborted, the waiter leaves the line at once, its timer is
-   * cleared, it takes no permit, and the promise rejects with a
-   * {@linkcode TimeoutError} or the signal's reason.
+   * Takes a permit, or `options.permits` at once, waiting in line while
+   * there are too few. If it times out or is aborted, the waiter leaves the
+   * line at once, its timer is cleared, it takes no permit, and the promise
+   * rejects with a {@linkcode TimeoutError} or the signal's reason. Once
+   * the semaphore is closed it rejects at once with the close reason.
    *
-   * @param options When to give up: see {@linkcode WaitOptions}.
-   * @returns A {@linkcode Releaser} for the permit.
+   * @param options When to give up and how many permits to take: see
+   *   {@linkcode AcquireOptions}.
+   * @returns A {@linkcode Releaser} that gives back the permits taken.
    *
    * @example Waiting at most a second
    * ```ts
@@ -186,26 +262,80 @@ export class Semaphore {
    * assert.equal(semaphore.value, 1);
    * ```
    */
-  acquire(options?: WaitOptions): Promise<Releaser> {
+  acquire(options?: AcquireOptions): Promise<Releaser> {
     if (options === undefined) {
-      if (this.#value > 0) {
-        this.#value--;
-        return Promise.resolve(permitReleaser(this));
+      if (
+        this.#free > 0 && this.#queue.head === undefined && !this.#queue.closed
+      ) {
+        this.#free--;
+        return Promise.resolve(permitReleaser(this, 1));
       }
-      return this.#queue.enqueuePlain();
+      return this.#queue.enqueuePlain(1);
+    }
+    let permits: number;
+    try {
+      permits = this.#permitsOf(options);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.#queue.wait(
       options,
       this.#loop,
       this.#acquireName,
-      this.#take,
+      permits === 1 ? this.#take : () => this.#tryTake(permits),
+      permits,
     );
   }
 
+  // How many permits an acquire asks for; a bad count throws. Options that
+  // are not an object are left to the wait to refuse.
+  #permitsOf(options: AcquireOptions): number {
+    if (typeof options !== "object" || options === null) return 1;
+    const permits = options.permits;
+    if (permits === undefined || permits === 1) return 1;
+    checkPermits(
+      permits,
+      this.#most,
+      `call ${this.#acquireName}`,
+      "options.permits",
+    );
+    return permits;
+  }
+
+  // Takes `permits` if no one waits and enough are free.
+  #tryTake(permits: number): Releaser | typeof UNAVAILABLE {
+    if (this.#free < permits || this.#queue.head !== undefined) {
+      return UNAVAILABLE;
+    }
+    this.#free -= permits;
+    return permitReleaser(this, permits);
+  }
+
+  // Serves the waiters at the head for as long as the free permits cover
+  // each in turn.
+  #serve(): void {
+    const queue = this.#queue;
+    for (
+      let waiter = queue.head;
+      waiter !== undefined && waiter.data <= this.#free;
+      waiter = queue.head
+    ) {
+      queue.shift();
+      this.#free -= waiter.data;
+      waiter.resolve(permitReleaser(this, waiter.data));
+    }
+  }
+
   /**
-   * Takes a permit if one is free, never waiting.
+   * Takes `permits` if that many are free and no one waits, never waiting.
    *
-   * @returns A {@linkcode Releaser}, or `undefined` if no permit is free.
+   * @param permits How many to take, all or nothing: a positive safe
+   *   integer.
+   * @returns A {@linkcode Releaser}, or `undefined` if too few are free,
+   *   someone waits, or the semaphore is closed.
+   * @throws {TypeError} If `permits` is not a number.
+   * @throws {RangeError} If `permits` is not a positive safe integer, or
+   *   above 1 for a {@linkcode Lock}.
    *
    * @example
    * ```ts
@@ -219,18 +349,30 @@ export class Semaphore {
    * releaser.release();
    * ```
    */
-  tryAcquire(): Releaser | undefined {
-    if (this.#value === 0) return undefined;
-    this.#value--;
-    return permitReleaser(this);
+  tryAcquire(permits = 1): Releaser | undefined {
+    if (permits !== 1) {
+      checkPermits(
+        permits,
+        this.#most,
+        `call ${this.#name}.tryAcquire()`,
+        "permits",
+      );
+    }
+    if (this.#queue.closed) return undefined;
+    const releaser = this.#tryTake(permits);
+    return releaser === UNAVAILABLE ? undefined : releaser;
   }
 
   /**
-   * Gives a permit back: to the first waiter if there is one, or else to
-   * the counter.
+   * Gives `permits` back: to the waiters at the head, in order, for as long
+   * as they cover each in turn, and the rest to the counter. It works the
+   * same after {@linkcode Semaphore.close}, but serves no one.
    *
-   * @throws {RangeError} If the counter would pass
-   *   `Number.MAX_SAFE_INTEGER`.
+   * @param permits How many to give back: a positive safe integer.
+   * @throws {TypeError} If `permits` is not a number.
+   * @throws {RangeError} If `permits` is not a positive safe integer, or
+   *   the counter would pass `Number.MAX_SAFE_INTEGER`; nothing changes
+   *   then.
    *
    * @example
    * ```ts
@@ -242,18 +384,69 @@ export class Semaphore {
    * assert.equal(semaphore.value, 1);
    * ```
    */
-  release(): void {
-    const waiter = this.#queue.shift();
-    if (waiter !== undefined) {
-      waiter.resolve(permitReleaser(this));
-      return;
-    }
-    if (this.#value === Number.MAX_SAFE_INTEGER) {
-      throw new RangeError(
-        `Cannot release ${this.#name} as 'value' must stay a safe integer: current value is ${this.#value}`,
+  release(permits = 1): void {
+    if (permits !== 1) {
+      checkPermits(
+        permits,
+        this.#most,
+        `call ${this.#name}.release()`,
+        "permits",
       );
     }
-    this.#value++;
+    if (this.#free > Number.MAX_SAFE_INTEGER - permits) {
+      throw new RangeError(
+        `Cannot release ${this.#name} as 'value' must stay a safe integer: current value is ${this.#free}`,
+      );
+    }
+    this.#free += permits;
+    this.#serve();
+  }
+
+  /**
+   * Closes the semaphore, for a server that shuts down (tokio's
+   * `Semaphore::close`): every waiter rejects at once, in order, with
+   * `reason`, or without one with a {@linkcode ClosedError}; so does every
+   * later acquire, even with permits free, and `tryAcquire` returns
+   * `undefined`. Permits already held stay held, and releasing them still
+   * works. A second call changes nothing.
+   *
+   * @param reason What the waits reject with; `undefined` counts as none.
+   *
+   * @example
+   * ```ts
+   * import { ClosedError, Semaphore } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const semaphore = new Semaphore(1);
+   * const held = await semaphore.acquire();
+   * const waiting = semaphore.acquire();
+   * semaphore.close();
+   * await assert.rejects(waiting, ClosedError);
+   * held.release();
+   * assert.equal(semaphore.value, 1);
+   * assert.equal(semaphore.tryAcquire(), undefined);
+   * ```
+   */
+  close(reason?: unknown): void {
+    this.#queue.close(reason, this.#name);
+  }
+
+  /**
+   * Whether {@linkcode Semaphore.close} has run.
+   *
+   * @example
+   * ```ts
+   * import { Semaphore } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const semaphore = new Semaphore(2);
+   * semaphore.close();
+   * assert.equal(semaphore.closed, true);
+   * assert.equal(String(semaphore), "<Semaphore [unlocked,value:2] closed>");
+   * ```
+   */
+  get closed(): boolean {
+    return this.#queue.closed;
   }
 
   /**
@@ -263,7 +456,8 @@ export class Semaphore {
    *
    * @typeParam T What `fn` returns or resolves with.
    * @param fn The work to do while holding a permit.
-   * @param options When to give up waiting: see {@linkcode WaitOptions}.
+   * @param options When to give up waiting and how many permits to take:
+   *   see {@linkcode AcquireOptions}.
    * @returns What `fn` returns or resolves with.
    *
    * @example
@@ -280,7 +474,7 @@ export class Semaphore {
    */
   async use<T>(
     fn: () => T | PromiseLike<T>,
-    options?: WaitOptions,
+    options?: AcquireOptions,
   ): Promise<T> {
     if (typeof fn !== "function") {
       throw new TypeError(
@@ -314,7 +508,7 @@ export class Semaphore {
    * ```
    */
   get value(): number {
-    return this.#value;
+    return Math.max(0, this.#free);
   }
 
   /**
@@ -340,7 +534,7 @@ export class Semaphore {
    * Describes the semaphore, as Tornado's `repr` does.
    *
    * @returns As `<Semaphore [unlocked,value:1]>`, `<Semaphore [locked]>` or
-   *   `<Semaphore [locked,waiters:3]>`.
+   *   `<Semaphore [locked,waiters:3]>`; ` closed` comes last once closed.
    *
    * @example
    * ```ts
@@ -352,22 +546,24 @@ export class Semaphore {
    * ```
    */
   toString(): string {
-    const waiters = this.#queue.size;
-    const state = this.#value > 0
-      ? `unlocked,value:${this.#value}`
-      : waiters > 0
-      ? `locked,waiters:${waiters}`
-      : "locked";
-    return `<${this.#name} [${state}]>`;
+    const value = this.value;
+    return describeLock(
+      this.#name,
+      value > 0 ? `unlocked,value:${value}` : "locked",
+      this.#queue.size,
+      this.#queue.closed,
+    );
   }
 }
 
 inspectAsString(Semaphore);
 
 /**
- * A semaphore that refuses to be released above its initial value, to
- * catch a release without an acquire, as Tornado's `BoundedSemaphore` does.
- * Everything else is as for {@linkcode Semaphore}.
+ * A semaphore with a capacity: it refuses to be released above it, to
+ * catch a release without an acquire, as Tornado's `BoundedSemaphore` does,
+ * and its {@linkcode BoundedSemaphore.capacity} can be changed while in use
+ * (Trio's `CapacityLimiter`, p-limit's `concurrency`). Everything else is as
+ * for {@linkcode Semaphore}.
  *
  * @example Catching a stray release
  * ```ts
@@ -378,12 +574,27 @@ inspectAsString(Semaphore);
  * assert.throws(() => semaphore.release(), RangeError);
  * assert.equal(semaphore.value, 2);
  * ```
+ *
+ * @example Resizing a pool
+ * ```ts
+ * import { BoundedSemaphore } from "@coop/locks";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new BoundedSemaphore(1);
+ * const first = await pool.acquire();
+ * const second = pool.acquire();
+ * pool.capacity = 2; // The waiter gets the new permit at once.
+ * (await second).release();
+ * first.release();
+ * assert.equal(pool.value, 2);
+ * ```
  */
 export class BoundedSemaphore extends Semaphore {
-  #initial: number;
+  // The bound; what is held is `#capacity` less the free permits.
+  #capacity: number;
 
   /**
-   * Creates a bounded semaphore with `value` permits, the most it may hold.
+   * Creates a bounded semaphore with `value` permits, its capacity.
    *
    * @param value How many permits there are at first, and at most.
    * @param options.loop The loop that times its waits; by default, the loop
@@ -402,15 +613,60 @@ export class BoundedSemaphore extends Semaphore {
    */
   constructor(value = 1, options?: { loop?: IOLoop }) {
     super(value, options);
-    this.#initial = this.value;
+    this.#capacity = this.value;
   }
 
   /**
-   * Gives a permit back, as {@linkcode Semaphore.release} does, after
+   * How many permits there are in all, held or free: the initial value at
+   * first. Raising it frees the difference at once, to the waiters first,
+   * in order. Lowering it revokes nothing: holders keep their permits, and
+   * no one is granted until fewer than `capacity` are held. Throughout,
+   * `value` is `max(0, capacity - held)`.
+   *
+   * @throws {TypeError} If set to a non-number.
+   * @throws {RangeError} If set to anything but a non-negative safe
+   *   integer; nothing changes then.
+   *
+   * @example Lowering the capacity while permits are held
+   * ```ts
+   * import { BoundedSemaphore } from "@coop/locks";
+   * import assert from "node:assert/strict";
+   *
+   * const semaphore = new BoundedSemaphore(3);
+   * const held = await semaphore.acquire({ permits: 2 });
+   * semaphore.capacity = 1;
+   * assert.equal(semaphore.value, 0);
+   * held.release();
+   * assert.equal(semaphore.value, 1);
+   * ```
+   */
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  set capacity(capacity: number) {
+    const action = `set ${this.constructor.name}.capacity`;
+    if (typeof capacity !== "number") {
+      throw new TypeError(cannot(action, "capacity", "a number", capacity));
+    }
+    if (!(Number.isSafeInteger(capacity) && capacity >= 0)) {
+      throw new RangeError(
+        cannot(action, "capacity", "a non-negative integer", capacity),
+      );
+    }
+    const added = capacity - this.#capacity;
+    this.#capacity = capacity + 0;
+    addPermits(this, added);
+  }
+
+  /**
+   * Gives `permits` back, as {@linkcode Semaphore.release} does, after
    * checking the bound: the check comes before any waiter is looked at.
    *
-   * @throws {RangeError} If `value` is already at its initial value; nothing
-   *   changes then.
+   * @param permits How many to give back: a positive safe integer.
+   * @throws {TypeError} If `permits` is not a number.
+   * @throws {RangeError} If fewer than `permits` are held, or `permits` is
+   *   not a positive safe integer; nothing changes then.
    *
    * @example
    * ```ts
@@ -425,12 +681,21 @@ export class BoundedSemaphore extends Semaphore {
    * assert.throws(() => releaser.release(), RangeError);
    * ```
    */
-  override release(): void {
-    if (this.value >= this.#initial) {
-      throw new RangeError(
-        `Cannot release ${this.constructor.name} as 'value' must stay at most its initial value ${this.#initial}: current value is ${this.value}`,
+  override release(permits = 1): void {
+    if (permits !== 1) {
+      checkPermits(
+        permits,
+        Infinity,
+        `call ${this.constructor.name}.release()`,
+        "permits",
       );
     }
-    super.release();
+    const held = this.#capacity - freePermits(this);
+    if (held < permits) {
+      throw new RangeError(
+        `Cannot release ${this.constructor.name} as 'permits' must be at most the ${held} held (capacity ${this.#capacity}): current value is ${permits}`,
+      );
+    }
+    super.release(permits);
   }
 }

@@ -34,7 +34,14 @@ function assertType<T extends true>(_: T): void {}
 // `Releaser` is a type, or a class if the implementation makes it one.
 
 const VALUE_EXPORTS: Record<string, readonly string[]> = {
-  "errors.ts": ["TimeoutError"],
+  "errors.ts": [
+    "BrokenBarrierError",
+    "ClosedError",
+    "QueueEmpty",
+    "QueueFull",
+    "QueueShutDown",
+    "TimeoutError",
+  ],
   "ioloop.ts": ["IOLoop", "VirtualIOLoop"],
   "condition.ts": ["Condition"],
   "event.ts": ["Event"],
@@ -62,11 +69,13 @@ type _ModuleTypes = [
   ioloop.TimeoutHandle,
   ioloop.WaitOptions,
   semaphore.Releaser,
+  semaphore.AcquireOptions,
   mod.Deadline,
   mod.DurationLike,
   mod.TimeoutHandle,
   mod.WaitOptions,
   mod.Releaser,
+  mod.AcquireOptions,
 ];
 assertType<Equal<mod.Deadline, ioloop.Deadline>>(true);
 assertType<Equal<mod.Releaser, semaphore.Releaser>>(true);
@@ -84,10 +93,15 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
     expected,
     [
       "BoundedSemaphore",
+      "BrokenBarrierError",
+      "ClosedError",
       "Condition",
       "Event",
       "IOLoop",
       "Lock",
+      "QueueEmpty",
+      "QueueFull",
+      "QueueShutDown",
       "Semaphore",
       "TimeoutError",
       "VirtualIOLoop",
