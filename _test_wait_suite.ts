@@ -150,6 +150,7 @@ export function waitSuite<P extends object>(
     abortTests(each, s);
     lineTests(each, s);
     badOptionTests(each, s);
+    messageTests(each, s);
     loopTests(each, s);
     if (subject.close !== undefined) closeTests(each, s);
   }
@@ -281,6 +282,7 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
   [null, TypeError, "options"],
   ["fast", TypeError, "options"],
   [true, TypeError, "options"],
+  [() => {}, TypeError, "options"],
   [{ timeout: NaN }, RangeError, "options.timeout"],
   [{ deadline: NaN }, RangeError, "options.deadline"],
   [{ timeout: "5" }, TypeError, "options.timeout"],
@@ -291,6 +293,12 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
   [{ deadline: null }, TypeError, "options.deadline"],
   [{ timeout: { years: 1 } }, RangeError, "options.timeout.years"],
   [{ deadline: { months: 1 } }, RangeError, "options.deadline.months"],
+  [{ timeout: { weeks: 2 } }, RangeError, "options.timeout.weeks"],
+  [
+    { deadline: { milliseconds: NaN } },
+    RangeError,
+    "options.deadline.milliseconds",
+  ],
   [{ timeout: { days: 1, weeks: 2 } }, RangeError, "options.timeout.weeks"],
   [{ timeout: { seconds: Infinity } }, RangeError, "options.timeout.seconds"],
   [{ deadline: { days: -Infinity } }, RangeError, "options.deadline.days"],
@@ -519,6 +527,39 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
         }
       },
     );
+
+    each(
+      "succeeds at once when available, whatever the options, queueing nothing",
+      async (t) => {
+        const { controller, signal, live } = watchedSignal();
+        const options: (WaitOptions | undefined)[] = [
+          undefined,
+          {},
+          { timeout: 100 },
+          { timeout: Infinity },
+          { deadline: t.loop.time() + 100 },
+          { deadline: { seconds: 1 } },
+          { signal },
+          { signal, timeout: 100 },
+        ];
+        const granted: [P, unknown][] = [];
+        for (const o of options) {
+          const label = inspect(o);
+          const p = s.subject.makeAvailable!();
+          const waiting = s.watch(p, o);
+          assert.equal(s.waiters(p), 0, label);
+          assertNoTimers(t, label);
+          assert.equal(live(), 0, label);
+          await microtasks();
+          assert.equal(waiting.state, "fulfilled", label);
+          granted.push([p, s.state(p)]);
+        }
+        // An abort afterwards takes nothing back.
+        controller.abort();
+        await t.advance(200);
+        for (const [p, state] of granted) assert.deepEqual(s.state(p), state);
+      },
+    );
   }
 
   each(
@@ -550,13 +591,15 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
 
   each("has its timer cancelled when granted", async (t) => {
     const p = s.make();
-    const waiting = s.watch(p, { timeout: 100 });
-    assert.equal(t.loop.pendingTimers, 1);
+    const waiting = [1, 2, 3].map((i) => s.watch(p, { timeout: i * 100 }));
+    assert.equal(t.loop.pendingTimers, 3);
     s.grant(p);
+    assert.equal(t.loop.pendingTimers, s.grantsAll ? 0 : 2);
+    s.grantEach(p, 2);
     assertNoTimers(t);
-    await t.advance(200);
-    assert.equal(waiting.state, "fulfilled");
-    assert.equal(waiting.settlements, 1);
+    await t.advance(500);
+    assert.ok(waiting.every((w) => w.state === "fulfilled"));
+    assert.ok(waiting.every((w) => w.settlements === 1));
   });
 
   each(
@@ -726,10 +769,13 @@ function abortTests<P extends object>(each: Each, s: Driver<P>): void {
       // Granted first: the listener and the timer are gone already.
       assert.equal(live(), 0);
       assertNoTimers(t);
+      const granted = s.state(p);
       controller.abort(new Error("too late"));
       await t.advance(100);
       assert.equal(waiting.state, "fulfilled");
       assert.equal(waiting.settlements, 1);
+      // The waiter owns what it was granted.
+      assert.deepEqual(s.state(p), granted);
     },
   );
 
@@ -1066,6 +1112,53 @@ function badOptionTests<P extends object>(each: Each, s: Driver<P>): void {
   );
 }
 
+/** Checks the whole message of a few bad options, value and all. */
+function messageTests<P extends object>(each: Each, s: Driver<P>): void {
+  each(
+    "names the action, the argument, the rule and the value in its errors",
+    async () => {
+      const p = s.make();
+      const cases: [
+        unknown,
+        typeof TypeError | typeof RangeError,
+        string | RegExp,
+      ][] = [
+        [
+          { timeout: NaN },
+          RangeError,
+          `Cannot call ${s.what} as 'options.timeout' must be a number other than NaN: current value is NaN`,
+        ],
+        [
+          { deadline: NaN },
+          RangeError,
+          `Cannot call ${s.what} as 'options.deadline' must be a number other than NaN: current value is NaN`,
+        ],
+        [
+          7,
+          TypeError,
+          `Cannot call ${s.what} as 'options' must be an object: current value is 7`,
+        ],
+        [
+          { signal: { aborted: true } },
+          TypeError,
+          `Cannot call ${s.what} as 'options.signal' must be an AbortSignal: current value is an object`,
+        ],
+        [
+          { timeout: { years: 2 } },
+          RangeError,
+          /'options\.timeout\.years' .*: current value is 2$/,
+        ],
+      ];
+      for (const [options, Class, message] of cases) {
+        await assert.rejects(
+          s.wait(p, options as WaitOptions),
+          error(Class, message),
+        );
+      }
+    },
+  );
+}
+
 // ---------------------------------------------------------------------------
 // Loops
 
@@ -1127,37 +1220,51 @@ function leakTests<P extends object>(each: Each, s: Driver<P>): void {
     const onTimeout = (e: unknown) => {
       if (e instanceof TimeoutError) rejected++;
     };
+    // A plain waiter in front stays, and is still served after them all.
+    const plain = s.watch(p);
     for (let i = 0; i < LEAK_COUNT; i++) {
       s.wait(p, { timeout: 1 + (i % 3) }).catch(onTimeout);
     }
-    assert.equal(s.waiters(p), LEAK_COUNT);
+    assert.equal(s.waiters(p), LEAK_COUNT + 1);
     assert.equal(t.loop.pendingTimers, LEAK_COUNT);
     await t.advance(3);
     assert.equal(rejected, LEAK_COUNT);
-    assert.equal(s.waiters(p), 0);
+    assert.equal(s.waiters(p), 1);
     assertNoTimers(t);
+    s.grant(p);
+    assert.equal(s.waiters(p), 0);
+    await microtasks();
+    assert.equal(plain.state, "fulfilled");
   });
 
   each(`leaves nothing behind after ${LEAK_COUNT} aborts`, async (t) => {
     const p = s.make();
-    const controllers: AbortController[] = [];
+    const before = s.state(p);
+    // Each signal is shared by waiters spread through the line. Not more
+    // than ten: EventTarget adds and removes a listener in time linear in
+    // the listeners it has, and Node warns past ten on one signal.
+    const controllers = Array.from(
+      { length: LEAK_COUNT / 10 },
+      () => new AbortController(),
+    );
     let rejected = 0;
     const onAbort = (e: unknown) => {
       if (e === "shutdown") rejected++;
     };
     for (let i = 0; i < LEAK_COUNT; i++) {
-      const controller = new AbortController();
-      controllers.push(controller);
-      s.wait(p, { signal: controller.signal, timeout: 1000 }).catch(onAbort);
+      const { signal } = controllers[i % controllers.length];
+      s.wait(p, { signal, timeout: 1000 }).catch(onAbort);
     }
     assert.equal(s.waiters(p), LEAK_COUNT);
+    assert.equal(t.loop.pendingTimers, LEAK_COUNT);
     // From both ends towards the middle, so most leave from inside the line.
-    for (let i = 0; i < LEAK_COUNT / 2; i++) {
+    for (let i = 0, j = controllers.length - 1; i <= j; i++, j--) {
       controllers[i].abort("shutdown");
-      controllers[LEAK_COUNT - 1 - i].abort("shutdown");
+      controllers[j].abort("shutdown");
     }
     assert.equal(s.waiters(p), 0);
     assertNoTimers(t);
+    assert.deepEqual(s.state(p), before);
     await t.advance(1000);
     assert.equal(rejected, LEAK_COUNT);
   });
