@@ -326,6 +326,15 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
   ],
 ];
 
+/** Labels a value for an assertion message; Node's inspect throws on some. */
+function show(value: unknown): string {
+  try {
+    return inspect(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 // ---------------------------------------------------------------------------
@@ -497,7 +506,7 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
       const now = t.loop.time();
       const before = s.state(p);
       for (const options of alreadyPassed(now)) {
-        const label = inspect(options);
+        const label = show(options);
         const waiting = s.watch(p, options);
         // At once: nothing queued, no timer armed, settled with no loop turn.
         assert.equal(s.waiters(p), 0, label);
@@ -517,7 +526,7 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
       async (t) => {
         await t.advance(500);
         for (const options of alreadyPassed(t.loop.time())) {
-          const label = inspect(options);
+          const label = show(options);
           const p = s.subject.makeAvailable!();
           const waiting = s.watch(p, options);
           assert.equal(s.waiters(p), 0, label);
@@ -544,7 +553,7 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
         ];
         const granted: [P, unknown][] = [];
         for (const o of options) {
-          const label = inspect(o);
+          const label = show(o);
           const p = s.subject.makeAvailable!();
           const waiting = s.watch(p, o);
           assert.equal(s.waiters(p), 0, label);
@@ -704,7 +713,7 @@ function abortTests<P extends object>(each: Each, s: Driver<P>): void {
               { signal, deadline: { seconds: 1 } },
             ]
           ) {
-            const what = `${label}: ${inspect(options)}`;
+            const what = `${label}: ${show(options)}`;
             const waiting = s.watch(p, options);
             assert.equal(s.waiters(p), 0, what);
             assertNoTimers(t, what);
@@ -1055,7 +1064,7 @@ function badOptionTests<P extends object>(each: Each, s: Driver<P>): void {
       for (const [label, p] of s.fixtures()) {
         const before = s.state(p);
         for (const [options, Class, argument] of BAD_OPTIONS) {
-          const what = `${label}: ${inspect(options)}`;
+          const what = `${label}: ${show(options)}`;
           let promise: Promise<unknown> | undefined;
           assert.doesNotThrow(() => {
             promise = s.wait(p, options as WaitOptions);
@@ -1304,7 +1313,7 @@ function closeTests<P extends object>(each: Each, s: Driver<P>): void {
     "rejects every waiter at once, in order, when closed, timers and listeners gone",
     async (t) => {
       for (const reason of reasons) {
-        const label = inspect(reason);
+        const label = show(reason);
         const p = s.make();
         const { controller, signal, live } = watchedSignal();
         const log: [number, unknown][] = [];
@@ -1381,7 +1390,7 @@ function closeTests<P extends object>(each: Each, s: Driver<P>): void {
             { signal, timeout: 100 },
           ];
           for (const o of options) {
-            const what = `${label}, ${inspect(reason)}: ${inspect(o)}`;
+            const what = `${label}, ${show(reason)}: ${show(o)}`;
             const waiting = s.watch(p, o);
             assert.equal(s.waiters(p), 0, what);
             assertNoTimers(t, what);
