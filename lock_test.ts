@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
+import { ClosedError } from "./errors.ts";
 import { Lock } from "./lock.ts";
 import { type IOLoop, VirtualIOLoop } from "./ioloop.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
-import { assertNoTimers, assertRendered, stateOf } from "./_test_util.ts";
+import {
+  assertNoTimers,
+  assertRendered,
+  error,
+  stateOf,
+} from "./_test_util.ts";
 import { untilStarted, waitSuite } from "./_test_wait_suite.ts";
 
 /** A lock, locked. */
@@ -18,6 +24,18 @@ function isNotLockedError(error: unknown): boolean {
     Object.getPrototypeOf(error) === Error.prototype &&
     error.message === "Cannot release Lock as it is not locked";
 }
+
+/** Counts of permits that are not a positive safe integer. */
+const BAD_PERMITS: [unknown, typeof TypeError | typeof RangeError][] = [
+  ["1", TypeError],
+  [null, TypeError],
+  [1n, TypeError],
+  [0, RangeError],
+  [-1, RangeError],
+  [1.5, RangeError],
+  [NaN, RangeError],
+  [Infinity, RangeError],
+];
 
 // ---------------------------------------------------------------------------
 // The shared wait suite: acquire() and use(), on a locked lock.
@@ -377,3 +395,121 @@ for (const kind of LOOP_KINDS) {
     assertRendered(lock, "<Lock [unlocked]>");
   });
 }
+
+// ---------------------------------------------------------------------------
+// Permits and capacity: a Lock's is fixed at 1
+
+Deno.test("Lock.acquire() and use() reject permits above 1 at once with a RangeError, taking nothing", async () => {
+  using t = LOOP_KINDS[0].create();
+  for (const lock of [new Lock(), locked()]) {
+    const before = [lock.locked, lock.waiters];
+    for (const permits of [2, 3, Number.MAX_SAFE_INTEGER]) {
+      const message =
+        `Cannot call Lock.acquire() as 'options.permits' must be at most 1: current value is ${permits}`;
+      let waiting!: Promise<unknown>;
+      assert.doesNotThrow(() =>
+        waiting = lock.acquire({ permits, timeout: 10 })
+      );
+      assert.deepEqual([lock.locked, lock.waiters], before);
+      assertNoTimers(t);
+      await assert.rejects(waiting, error(RangeError, message));
+      let called = false;
+      await assert.rejects(
+        lock.use(() => called = true, { permits }),
+        error(RangeError, message),
+      );
+      assert.equal(called, false);
+    }
+    for (const [permits, ErrorClass] of BAD_PERMITS) {
+      await assert.rejects(
+        lock.acquire({ permits: permits as number }),
+        error(
+          ErrorClass,
+          /^Cannot call Lock\.acquire\(\) as 'options\.permits' must be /,
+        ),
+      );
+    }
+    assert.deepEqual([lock.locked, lock.waiters], before);
+  }
+  // One permit is a plain acquire.
+  const lock = new Lock();
+  (await lock.acquire({ permits: 1 })).release();
+  assert.equal(lock.tryAcquire(1)?.release(), undefined);
+  assert.equal(lock.locked, false);
+});
+
+Deno.test("Lock.tryAcquire(n) and release(n) throw for n other than 1, locked or not, with nothing changed", () => {
+  for (const lock of [new Lock(), locked()]) {
+    const before = [lock.locked, lock.waiters, String(lock)];
+    for (const method of ["tryAcquire", "release"] as const) {
+      for (const permits of [2, 10]) {
+        assert.throws(
+          () => lock[method](permits),
+          error(
+            RangeError,
+            `Cannot call Lock.${method}() as 'permits' must be at most 1: current value is ${permits}`,
+          ),
+        );
+      }
+      for (const [permits, ErrorClass] of BAD_PERMITS) {
+        assert.throws(
+          () => lock[method](permits as number),
+          error(
+            ErrorClass,
+            new RegExp(
+              `^Cannot call Lock\\.${method}\\(\\) as 'permits' must be `,
+            ),
+          ),
+        );
+      }
+      assert.deepEqual([lock.locked, lock.waiters, String(lock)], before);
+    }
+  }
+});
+
+Deno.test("Lock.capacity is 1, and assigning it throws a TypeError with nothing changed", () => {
+  for (const lock of [new Lock(), locked()]) {
+    const before = [lock.locked, lock.value, lock.capacity, String(lock)];
+    assert.equal(lock.capacity, 1);
+    for (const capacity of [2, 1, 0, "1", undefined]) {
+      assert.throws(
+        () => lock.capacity = capacity as number,
+        error(
+          TypeError,
+          /^Cannot set Lock\.capacity as a lock's capacity is fixed at 1/,
+        ),
+      );
+      assert.deepEqual(
+        [lock.locked, lock.value, lock.capacity, String(lock)],
+        before,
+      );
+    }
+  }
+});
+
+// ---------------------------------------------------------------------------
+// Closing: what a Lock adds to the shared suite's checks
+
+Deno.test("Lock.close() keeps the lock held and releasable, and tryAcquire() returns undefined", async () => {
+  const lock = new Lock();
+  const held = await lock.acquire();
+  const waiting = lock.acquire();
+  lock.close();
+  await assert.rejects(
+    waiting,
+    (e) => e instanceof ClosedError && e.message === "Lock is closed",
+  );
+  assert.equal(lock.closed, true);
+  assert.equal(lock.locked, true);
+  assertRendered(lock, "<Lock [locked] closed>");
+  held.release();
+  assert.equal(lock.locked, false);
+  assertRendered(lock, "<Lock [unlocked] closed>");
+  assert.equal(lock.tryAcquire(), undefined);
+  assert.equal(lock.locked, false);
+  assert.throws(() => lock.release(), isNotLockedError);
+  await assert.rejects(lock.acquire({ timeout: 0 }), ClosedError);
+  let called = false;
+  await assert.rejects(lock.use(() => called = true), ClosedError);
+  assert.equal(called, false);
+});
