@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { Condition } from "./condition.ts";
+import { ClosedError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop } from "./ioloop.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
 import {
+  assertRendered,
   error,
   inspections,
   microtasks,
@@ -563,6 +565,54 @@ Deno.test("Condition.waitFor() callers are woken in line with plain waiters", as
   assert.equal(condition.notify(), 1);
   await Promise.all(done);
   assert.equal(log[2], "wait 2");
+});
+
+// ---------------------------------------------------------------------------
+// Closing: what a Condition adds to the shared suite's checks
+
+Deno.test("Condition.notify() and notifyAll() return 0 once closed", async () => {
+  const condition = new Condition();
+  const waiting = watch(condition.wait());
+  condition.close("done");
+  assert.equal(condition.notify(), 0);
+  assert.equal(condition.notify(5), 0);
+  assert.equal(condition.notifyAll(), 0);
+  await microtasks();
+  assert.equal(waiting.reason, "done");
+  assert.equal(waiting.settlements, 1);
+  // A bad count still throws.
+  assert.throws(() => condition.notify(-1), RangeError);
+  assertRendered(condition, "<Condition closed>");
+});
+
+Deno.test("Condition.waitFor() on a closed condition rejects before calling the predicate", async () => {
+  const condition = new Condition();
+  condition.close();
+  let calls = 0;
+  for (const options of [undefined, {}, { timeout: 0 }, { timeout: 10 }]) {
+    const waiting = watch(condition.waitFor(() => (calls++, true), options));
+    await microtasks();
+    assert.equal(waiting.state, "rejected");
+    assert.ok(waiting.reason instanceof ClosedError);
+    assert.equal((waiting.reason as Error).message, "Condition is closed");
+  }
+  assert.equal(calls, 0);
+  assert.equal(condition.waiters, 0);
+});
+
+Deno.test("Condition.waitFor() woken, then closed before it checks again, rejects with the reason", async () => {
+  const condition = new Condition();
+  let calls = 0;
+  const waiting = watch(condition.waitFor(() => (calls++, false)));
+  assert.equal(condition.notify(), 1);
+  // Woken but not yet resumed: the close comes before its next check.
+  condition.close("closing");
+  await microtasks();
+  assert.equal(waiting.state, "rejected");
+  assert.equal(waiting.reason, "closing");
+  // It checked once more, found false, and could not wait again.
+  assert.equal(calls, 2);
+  assert.equal(condition.waiters, 0);
 });
 
 // ---------------------------------------------------------------------------

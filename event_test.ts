@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { Event } from "./event.ts";
 import { IOLoop, VirtualIOLoop } from "./ioloop.ts";
-import { error, inspections, microtasks, watch } from "./_test_util.ts";
+import {
+  assertRendered,
+  error,
+  inspections,
+  microtasks,
+  watch,
+} from "./_test_util.ts";
 import { waitSuite } from "./_test_wait_suite.ts";
 
 // ---------------------------------------------------------------------------
@@ -169,6 +175,30 @@ Deno.test("Event.set() then clear() in one turn still wakes those who waited", a
   event.set();
   await microtasks();
   assert.equal(later.state, "fulfilled");
+});
+
+// ---------------------------------------------------------------------------
+// Closing: what an Event adds to the shared suite's checks
+
+Deno.test("Event.set() and clear() still change the flag once closed, and wake no one", async () => {
+  const event = new Event();
+  const waiting = watch(event.wait());
+  event.close("closed");
+  assertRendered(event, "<Event clear closed>");
+  event.set();
+  assert.equal(event.isSet(), true);
+  assertRendered(event, "<Event set closed>");
+  await microtasks();
+  assert.equal(waiting.reason, "closed");
+  assert.equal(waiting.settlements, 1);
+  const later = watch(event.wait());
+  event.clear();
+  assert.equal(event.isSet(), false);
+  assertRendered(event, "<Event clear closed>");
+  event.set();
+  await microtasks();
+  assert.equal(later.reason, "closed");
+  assert.equal(event.waiters, 0);
 });
 
 // ---------------------------------------------------------------------------

@@ -60,6 +60,7 @@ waitSuite(Deno.test, {
   ...lockSubject,
   name: "Lock.use()",
   what: "Lock.acquire()",
+  leakCount: 10_000,
   wait: (lock, options) => untilStarted((fn) => lock.use(fn, options)),
 });
 

@@ -52,6 +52,7 @@ for (const Class of CLASSES) {
     ...subject,
     name: `${Class.name}.use()`,
     what: `${Class.name}.acquire()`,
+    leakCount: 10_000,
     wait: (semaphore, options) =>
       untilStarted((fn) => semaphore.use(fn, options)),
   });
