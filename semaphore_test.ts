@@ -899,6 +899,10 @@ Deno.test("BoundedSemaphore.capacity is the initial value at first", () => {
   }
   assert.equal(new BoundedSemaphore().capacity, 1);
   assert.ok(Object.is(new BoundedSemaphore(-0).capacity, 0));
+  // More than the capacity is never free at once.
+  const semaphore = new BoundedSemaphore(2);
+  assert.equal(semaphore.tryAcquire(3), undefined);
+  assert.equal(semaphore.value, 2);
 });
 
 Deno.test("BoundedSemaphore.capacity raised frees the difference at once, to waiters first, in order", async () => {
