@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every check and every test suite on Deno, Node and Bun, and ends
-// with one plain line `N passed, N failed` that adds them all up.
+// Runs every check and every test suite on Deno, Node 20, 22 and 24, Bun
+// and Chromium, and ends with one plain line `N passed, N failed` that adds
+// them all up.
 //
 // A check (fmt, lint, type check, doc lint, publish dry run) counts as one
 // test; a suite counts its own tests from the summary line it prints.
@@ -27,7 +28,9 @@ const checks = [
 
 const suites = [
   ["Deno", ["deno", "task", "test"], denoCounts],
-  ["Node", ["deno", "task", "test:node"], plainCounts],
+  ["Node 20", ["deno", "task", "test:node", "20"], plainCounts],
+  ["Node 22", ["deno", "task", "test:node", "22"], plainCounts],
+  ["Node 24", ["deno", "task", "test:node", "24"], plainCounts],
   ["Bun", ["deno", "task", "test:bun"], plainCounts],
 ];
 
@@ -89,7 +92,7 @@ function denoCounts(output) {
   return last && { passed: Number(last[1]), failed: Number(last[2]) };
 }
 
-// The Node and Bun suites end with a plain `12 passed, 0 failed` line.
+// The Node, Bun and browser suites end with a plain `12 passed, 0 failed` line.
 function plainCounts(output) {
   const matches = [...output.matchAll(/^(\d+) passed, (\d+) failed$/gm)];
   const last = matches.at(-1);
