@@ -102,7 +102,12 @@ function prune(dir, keep, base = dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) prune(path, keep, base);
-    else if (!keep.has(relative(base, path))) rmSync(path, { force: true });
+    // A `*.<pid>.tmp` file is another run's write in flight: see writeIfChanged.
+    else if (
+      !keep.has(relative(base, path)) && !/\.\d+\.tmp$/.test(entry.name)
+    ) {
+      rmSync(path, { force: true });
+    }
   }
 }
 
