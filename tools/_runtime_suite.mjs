@@ -1,7 +1,8 @@
 /**
- * What tools/test_node.mjs and tools/test_bun.mjs share: building, the
- * consumer project, running a step, and the closing `N passed, N failed`
- * line that tools/test_all.mjs adds up.
+ * What tools/test_node.mjs, tools/test_bun.mjs and tools/test_browser.mjs
+ * share: building, the table of skipped tests, the consumer project,
+ * running a step, and the closing `N passed, N failed` line that
+ * tools/test_all.mjs adds up.
  *
  * @module
  */
@@ -23,7 +24,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
  * What cannot run on some runtime, each with the reason: a whole test file
- * (no `test`) or one test by its exact name. Keep it short: an entry
+ * (no `test`) or one test by its exact name (the string given to
+ * `Deno.test`; names are unique across the suite). Keep it short: an entry
  * belongs here only when the runtime lacks what the test is about (a child
  * process, the file system, the environment), never to hide a failure.
  *
