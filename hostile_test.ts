@@ -15,6 +15,7 @@ import {
   Semaphore,
   TimeoutError,
   VirtualIOLoop,
+  WaitGroup,
 } from "./mod.ts";
 
 type ErrorClass = new (...args: never[]) => Error;
@@ -1115,4 +1116,132 @@ Deno.test("IOLoop: a timer callback that throws does not stop the others, and it
     IOLoop.setCurrent(undefined);
     clock.uninstall();
   }
+});
+
+// ---------------------------------------------------------------------------
+// The 0.2 toolkit: WaitGroup, ReadWriteLock, Barrier. Each subject is made
+// busy (someone waiting with a timer) and, where it can be, free; the same
+// bad options, odd abort reasons and bad constructor options must be
+// refused with nothing changed.
+
+interface ToolkitSubject extends Subject {
+  /** The waits to call with bad input, by name. */
+  waits: { name: string; call(options: unknown): unknown }[];
+}
+
+/** Each class's constructor, with its other arguments filled in. */
+const TOOLKIT_CONSTRUCTORS: Record<string, (options: unknown) => unknown> = {
+  WaitGroup: (o) => new WaitGroup(o as never),
+};
+
+const TOOLKIT: Record<string, (busy: boolean) => ToolkitSubject> = {
+  WaitGroup(busy) {
+    const loop = new VirtualIOLoop();
+    const x = new WaitGroup({ loop });
+    if (busy) x.add(2);
+    const waiter = busy ? pending(x.wait({ timeout: 50 })) : { settled: [] };
+    return {
+      x,
+      loop,
+      waits: [{ name: "WaitGroup.wait()", call: (o) => x.wait(o as never) }],
+      state: () => ({
+        string: String(x),
+        count: x.count,
+        waiters: x.waiters,
+        timers: loop.pendingTimers,
+        waiter: waiter.settled,
+      }),
+      async works() {
+        if (x.count > 0) x.add(-x.count);
+        await loop.advance(0);
+        if (busy) assert.deepEqual(waiter.settled, ["ok"]);
+        await x.wait({ timeout: 0 });
+        assert.equal(loop.pendingTimers, 0);
+      },
+    };
+  },
+};
+
+for (const [name, make] of Object.entries(TOOLKIT)) {
+  for (const { name: wait } of make(true).waits) {
+    for (const [label, options, expected] of BAD_OPTIONS) {
+      Deno.test(`${wait} rejects options ${label} and changes nothing`, async () => {
+        for (const busy of [true, false]) {
+          const subject = make(busy);
+          const call = subject.waits.find((w) => w.name === wait)!.call;
+          const before = subject.state();
+          await expectReject(() => call(options), expected);
+          await subject.loop.advance(0);
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+    for (const [label, makeSignal] of ODD_REASONS) {
+      Deno.test(`${wait} rejects at once with an already-aborted signal's reason, ${label}, and takes nothing`, async () => {
+        for (const busy of [true, false]) {
+          const subject = make(busy);
+          const call = subject.waits.find((w) => w.name === wait)!.call;
+          const signal = makeSignal();
+          const before = subject.state();
+          await expectReject(() => call({ signal, timeout: 10 }), {
+            thrown: signal.reason,
+          });
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+  }
+  for (const [label, options, expected] of BAD_CONSTRUCTOR_OPTIONS) {
+    Deno.test(`new ${name}() throws for options ${label}`, () => {
+      const current = IOLoop.current();
+      expectThrow(() => TOOLKIT_CONSTRUCTORS[name](options), expected);
+      assert.equal(IOLoop.current(), current, "the current loop is the same");
+    });
+  }
+}
+
+const BAD_DELTAS: readonly [string, unknown, Expectation][] = [
+  ["1.5", 1.5, { error: RangeError, argument: "n" }],
+  ["NaN", NaN, { error: RangeError, argument: "n" }],
+  ["Infinity", Infinity, { error: RangeError, argument: "n" }],
+  ["-Infinity", -Infinity, { error: RangeError, argument: "n" }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "n" }],
+  ["-3, below the count of 2", -3, { error: RangeError, argument: "n" }],
+  ["Number.MAX_SAFE_INTEGER, past the largest count", Number.MAX_SAFE_INTEGER, {
+    error: RangeError,
+    argument: "n",
+  }],
+  ["the string '1'", "1", { error: TypeError, argument: "n" }],
+  ["null", null, { error: TypeError, argument: "n" }],
+  ["1n", 1n, { error: TypeError, argument: "n" }],
+  ["a Number object", new Number(1), { error: TypeError, argument: "n" }],
+  ["an unprintable object", unprintable, { error: TypeError, argument: "n" }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "n",
+  }],
+];
+
+for (const [label, n, expected] of BAD_DELTAS) {
+  Deno.test(`WaitGroup.add() throws for n ${label} and changes nothing`, async () => {
+    const subject = TOOLKIT.WaitGroup(true);
+    const before = subject.state();
+    expectThrow(() => subject.x.add(n), expected);
+    await subject.loop.advance(0);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+}
+
+Deno.test("WaitGroup.done() at a count of 0 throws a RangeError that says so, and changes nothing", async () => {
+  const subject = TOOLKIT.WaitGroup(false);
+  const before = subject.state();
+  expectThrow(() => subject.x.done(), {
+    error: RangeError,
+    message: /^Cannot call WaitGroup\.done\(\) as the count is already 0$/,
+  });
+  assert.deepEqual(subject.state(), before);
+  await subject.works();
 });

@@ -6,6 +6,7 @@ import * as condition from "./condition.ts";
 import * as event from "./event.ts";
 import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
+import * as waitGroup from "./wait_group.ts";
 import {
   Condition,
   type Deadline,
@@ -47,6 +48,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "event.ts": ["Event"],
   "semaphore.ts": ["BoundedSemaphore", "Semaphore"],
   "lock.ts": ["Lock"],
+  "wait_group.ts": ["WaitGroup"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -55,6 +57,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "event.ts": event,
   "semaphore.ts": semaphore,
   "lock.ts": lock,
+  "wait_group.ts": waitGroup,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -105,6 +108,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "Semaphore",
       "TimeoutError",
       "VirtualIOLoop",
+      "WaitGroup",
     ],
   );
   const all = mod as Record<string, unknown>;
