@@ -12,6 +12,7 @@ import {
   Event,
   IOLoop,
   Lock,
+  ReadWriteLock,
   Semaphore,
   TimeoutError,
   VirtualIOLoop,
@@ -1132,6 +1133,7 @@ interface ToolkitSubject extends Subject {
 /** Each class's constructor, with its other arguments filled in. */
 const TOOLKIT_CONSTRUCTORS: Record<string, (options: unknown) => unknown> = {
   WaitGroup: (o) => new WaitGroup(o as never),
+  ReadWriteLock: (o) => new ReadWriteLock(o as never),
 };
 
 const TOOLKIT: Record<string, (busy: boolean) => ToolkitSubject> = {
@@ -1160,6 +1162,51 @@ const TOOLKIT: Record<string, (busy: boolean) => ToolkitSubject> = {
       },
     };
   },
+};
+
+TOOLKIT.ReadWriteLock = (busy) => {
+  const loop = new VirtualIOLoop();
+  const x = new ReadWriteLock({ loop });
+  const writer = busy ? x.tryWrite() : undefined;
+  const waiting = busy ? x.read({ timeout: 50 }) : undefined;
+  const waiter = waiting ? pending(waiting) : { settled: [] };
+  let granted: { release(): void } | undefined;
+  waiting?.then((r) => granted = r, () => {});
+  const fail = () => assert.fail("fn ran without the lock");
+  return {
+    x,
+    loop,
+    waits: [
+      { name: "ReadWriteLock.read()", call: (o) => x.read(o as never) },
+      { name: "ReadWriteLock.write()", call: (o) => x.write(o as never) },
+      {
+        name: "ReadWriteLock.useRead()",
+        call: (o) => x.useRead(fail, o as never),
+      },
+      {
+        name: "ReadWriteLock.useWrite()",
+        call: (o) => x.useWrite(fail, o as never),
+      },
+    ],
+    state: () => ({
+      string: String(x),
+      readers: x.readers,
+      writing: x.writing,
+      waiters: x.waiters,
+      timers: loop.pendingTimers,
+      waiter: waiter.settled,
+    }),
+    async works() {
+      writer?.release();
+      await loop.advance(0);
+      if (busy) assert.deepEqual(waiter.settled, ["ok"]);
+      granted?.release();
+      assert.equal(await x.useRead(() => x.readers), 1);
+      assert.equal(await x.useWrite(() => x.writing), true);
+      assert.equal(String(x), "<ReadWriteLock [unlocked]>");
+      assert.equal(loop.pendingTimers, 0);
+    },
+  };
 };
 
 for (const [name, make] of Object.entries(TOOLKIT)) {
@@ -1245,3 +1292,20 @@ Deno.test("WaitGroup.done() at a count of 0 throws a RangeError that says so, an
   assert.deepEqual(subject.state(), before);
   await subject.works();
 });
+
+for (const [label, fn] of NOT_FUNCTIONS) {
+  for (const use of ["useRead", "useWrite"] as const) {
+    Deno.test(`ReadWriteLock.${use}() rejects fn ${label} and takes nothing`, async () => {
+      for (const busy of [true, false]) {
+        const subject = TOOLKIT.ReadWriteLock(busy);
+        const before = subject.state();
+        await expectReject(() => subject.x[use](fn), {
+          error: TypeError,
+          argument: "fn",
+        });
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      }
+    });
+  }
+}

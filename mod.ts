@@ -27,3 +27,4 @@ export * from "./event.ts";
 export * from "./semaphore.ts";
 export * from "./lock.ts";
 export * from "./wait_group.ts";
+export * from "./read_write_lock.ts";

@@ -7,6 +7,7 @@ import * as event from "./event.ts";
 import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
 import * as waitGroup from "./wait_group.ts";
+import * as readWriteLock from "./read_write_lock.ts";
 import {
   Condition,
   type Deadline,
@@ -49,6 +50,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "semaphore.ts": ["BoundedSemaphore", "Semaphore"],
   "lock.ts": ["Lock"],
   "wait_group.ts": ["WaitGroup"],
+  "read_write_lock.ts": ["ReadWriteLock"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -58,6 +60,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "semaphore.ts": semaphore,
   "lock.ts": lock,
   "wait_group.ts": waitGroup,
+  "read_write_lock.ts": readWriteLock,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -105,6 +108,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "QueueEmpty",
       "QueueFull",
       "QueueShutDown",
+      "ReadWriteLock",
       "Semaphore",
       "TimeoutError",
       "VirtualIOLoop",
