@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { FAKED } from "./_test_loops.ts";
 import {
+  Barrier,
   BoundedSemaphore,
   Condition,
   Event,
@@ -1134,6 +1135,7 @@ interface ToolkitSubject extends Subject {
 const TOOLKIT_CONSTRUCTORS: Record<string, (options: unknown) => unknown> = {
   WaitGroup: (o) => new WaitGroup(o as never),
   ReadWriteLock: (o) => new ReadWriteLock(o as never),
+  Barrier: (o) => new Barrier(2, o as never),
 };
 
 const TOOLKIT: Record<string, (busy: boolean) => ToolkitSubject> = {
@@ -1204,6 +1206,33 @@ TOOLKIT.ReadWriteLock = (busy) => {
       assert.equal(await x.useRead(() => x.readers), 1);
       assert.equal(await x.useWrite(() => x.writing), true);
       assert.equal(String(x), "<ReadWriteLock [unlocked]>");
+      assert.equal(loop.pendingTimers, 0);
+    },
+  };
+};
+
+// Busy: one of three parties waits. "Free": one of two waits, so the next
+// arrival would fill the round.
+TOOLKIT.Barrier = (busy) => {
+  const loop = new VirtualIOLoop();
+  const x = new Barrier(busy ? 3 : 2, { loop });
+  const waiter = pending(x.wait({ timeout: 50 }));
+  return {
+    x,
+    loop,
+    waits: [{ name: "Barrier.wait()", call: (o) => x.wait(o as never) }],
+    state: () => ({
+      string: String(x),
+      waiting: x.waiting,
+      broken: x.broken,
+      timers: loop.pendingTimers,
+      waiter: waiter.settled,
+    }),
+    async works() {
+      const rest = Array.from({ length: x.parties - 1 }, () => x.wait());
+      assert.deepEqual(await Promise.all(rest), busy ? [1, 2] : [1]);
+      assert.deepEqual(waiter.settled, ["ok"]);
+      assert.equal(x.waiting, 0);
       assert.equal(loop.pendingTimers, 0);
     },
   };
@@ -1308,4 +1337,37 @@ for (const [label, fn] of NOT_FUNCTIONS) {
       }
     });
   }
+}
+
+const BAD_PARTIES: readonly [string, unknown, Expectation][] = [
+  ["undefined", undefined, { error: TypeError, argument: "parties" }],
+  ["0", 0, { error: RangeError, argument: "parties" }],
+  ["-1", -1, { error: RangeError, argument: "parties" }],
+  ["1.5", 1.5, { error: RangeError, argument: "parties" }],
+  ["NaN", NaN, { error: RangeError, argument: "parties" }],
+  ["Infinity", Infinity, { error: RangeError, argument: "parties" }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "parties" }],
+  ["the string '2'", "2", { error: TypeError, argument: "parties" }],
+  ["null", null, { error: TypeError, argument: "parties" }],
+  ["2n", 2n, { error: TypeError, argument: "parties" }],
+  ["a Number object", new Number(2), {
+    error: TypeError,
+    argument: "parties",
+  }],
+  ["an unprintable object", unprintable, {
+    error: TypeError,
+    argument: "parties",
+  }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "parties",
+  }],
+];
+
+for (const [label, parties, expected] of BAD_PARTIES) {
+  Deno.test(`new Barrier() throws for parties ${label}`, () => {
+    expectThrow(() => new Barrier(parties as never), expected);
+    // Checked before the options: a bad pair names the parties.
+    expectThrow(() => new Barrier(parties as never, null as never), expected);
+  });
 }

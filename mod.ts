@@ -28,3 +28,4 @@ export * from "./semaphore.ts";
 export * from "./lock.ts";
 export * from "./wait_group.ts";
 export * from "./read_write_lock.ts";
+export * from "./barrier.ts";

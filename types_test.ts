@@ -8,6 +8,7 @@ import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
 import * as waitGroup from "./wait_group.ts";
 import * as readWriteLock from "./read_write_lock.ts";
+import * as barrier from "./barrier.ts";
 import {
   Condition,
   type Deadline,
@@ -51,6 +52,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "lock.ts": ["Lock"],
   "wait_group.ts": ["WaitGroup"],
   "read_write_lock.ts": ["ReadWriteLock"],
+  "barrier.ts": ["Barrier"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -61,6 +63,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "lock.ts": lock,
   "wait_group.ts": waitGroup,
   "read_write_lock.ts": readWriteLock,
+  "barrier.ts": barrier,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -98,6 +101,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
   assert.deepEqual(
     expected,
     [
+      "Barrier",
       "BoundedSemaphore",
       "BrokenBarrierError",
       "ClosedError",
