@@ -105,11 +105,12 @@ class AbortListener {
 
   handleEvent(): void {
     const reason = this.signal.reason;
-    // Each leave() detaches its waiter, the last one this listener too.
-    for (let waiter = this.head; waiter !== undefined;) {
-      const next = waiter.abortNext;
+    // Each leave() detaches its waiter, the last one this listener too. A
+    // leave may also let the primitive grant others behind it, which
+    // detaches them: so the next is read afresh from the head, never saved
+    // before the leave (a saved neighbour may be granted and unlinked).
+    for (let waiter; (waiter = this.head) !== undefined;) {
       waiter.queue.leave(waiter, reason);
-      waiter = next;
     }
   }
 }

@@ -667,3 +667,26 @@ Deno.test("ReadWriteLock.useRead<T>() and useWrite<T>() infer T from fn; read() 
   assert.equal(await n, 1);
   assert.equal(await s, "s");
 });
+
+Deno.test("ReadWriteLock: a shared signal's abort rejects every waiter on it that a leaving writer did not let in", async () => {
+  const lock = new ReadWriteLock();
+  const reader = lock.tryRead()!;
+  const controller = new AbortController();
+  const { signal } = controller;
+  const writer = watch(lock.write({ signal }));
+  const behind = watch(lock.read({ signal }));
+  const blocker = watch(lock.write());
+  const last = watch(lock.read({ signal }));
+  controller.abort("stop");
+  assert.deepEqual(stateOf(lock), { readers: 2, writing: false, waiters: 1 });
+  await microtasks();
+  assert.deepEqual(
+    [writer, behind, blocker, last].map((w) => w.state),
+    ["rejected", "fulfilled", "pending", "rejected"],
+  );
+  assert.equal(last.reason, "stop");
+  reader.release();
+  releaserOf(behind).release();
+  await microtasks();
+  assert.equal(blocker.state, "fulfilled");
+});
