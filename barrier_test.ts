@@ -1,6 +1,7 @@
+import { waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { Barrier } from "./barrier.ts";
-import { BrokenBarrierError, ClosedError, TimeoutError } from "./errors.ts";
+import { BrokenBarrierError, ClosedError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop } from "./ioloop.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
 import {
@@ -24,6 +25,27 @@ function broken(message: string): (e: unknown) => boolean {
     return true;
   };
 }
+
+// ---------------------------------------------------------------------------
+// The shared wait suite, on a barrier of more parties than the suite ever
+// has waiting. A grant fills the round with parties of its own, which
+// releases every party waiting.
+
+const SUITE_PARTIES = 100_001;
+
+waitSuite(Deno.test, {
+  name: "Barrier.wait()",
+  make: (loop?: IOLoop) =>
+    new Barrier(SUITE_PARTIES, loop ? { loop } : undefined),
+  makeAvailable: (loop?: IOLoop) => new Barrier(1, loop ? { loop } : undefined),
+  wait: (barrier, options) => barrier.wait(options),
+  grant: (barrier) => {
+    while (barrier.waiting > 0) void barrier.wait();
+  },
+  grantsAll: true,
+  waiters: (barrier) => barrier.waiting,
+  close: (barrier, reason) => barrier.close(reason),
+});
 
 // ---------------------------------------------------------------------------
 // Constructor
@@ -343,37 +365,6 @@ Deno.test("Barrier.abort() and reset() with no one waiting only set and clear br
 // ---------------------------------------------------------------------------
 // close()
 
-Deno.test("Barrier.close() rejects every party waiting at once, in order, with one ClosedError naming the barrier", async () => {
-  const loop = new VirtualIOLoop();
-  const barrier = new Barrier(4, { loop });
-  const { signal, live } = watchedSignal();
-  const order: number[] = [];
-  const waiting = [
-    barrier.wait(),
-    barrier.wait({ timeout: 10 }),
-    barrier.wait({ signal }),
-  ].map((promise, i) =>
-    promise.then(
-      () => assert.fail("granted after close"),
-      (e) => {
-        order.push(i);
-        return e;
-      },
-    )
-  );
-  barrier.close();
-  assert.equal(barrier.closed, true);
-  assert.equal(barrier.waiting, 0);
-  assert.equal(barrier.broken, false);
-  assert.equal(loop.pendingTimers, 0);
-  assert.equal(live(), 0);
-  const reasons = await Promise.all(waiting);
-  assert.deepEqual(order, [0, 1, 2]);
-  assert.ok(reasons[0] instanceof ClosedError);
-  assert.equal(reasons[0].message, "Barrier is closed");
-  assert.ok(reasons.every((r) => r === reasons[0]));
-});
-
 Deno.test("Barrier after close(): every wait rejects at once with the close reason, even one that would fill a round, broken or not", async () => {
   for (const reason of ["closed", 0, null, false, ""]) {
     const barrier = new Barrier(1);
@@ -426,28 +417,6 @@ for (const kind of LOOP_KINDS) {
     await lost;
   });
 }
-
-// ---------------------------------------------------------------------------
-// Leaks
-
-Deno.test("VirtualIOLoop: Barrier.wait() leaves nothing behind after 100,000 timeouts", async () => {
-  const loop = new VirtualIOLoop();
-  const barrier = new Barrier(200_000, { loop });
-  const count = 100_000;
-  let rejected = 0;
-  for (let i = 0; i < count; i++) {
-    barrier.wait({ timeout: 1 + (i % 3) }).catch((e) => {
-      if (e instanceof TimeoutError) rejected++;
-    });
-  }
-  assert.equal(barrier.waiting, count);
-  assert.equal(loop.pendingTimers, count);
-  await loop.runUntilIdle();
-  assert.equal(rejected, count);
-  assert.equal(barrier.waiting, 0);
-  assert.equal(loop.pendingTimers, 0);
-  assert.equal(barrier.broken, false);
-});
 
 // ---------------------------------------------------------------------------
 // Types

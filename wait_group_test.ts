@@ -1,19 +1,9 @@
+import { waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { WaitGroup } from "./wait_group.ts";
-import { ClosedError, TimeoutError } from "./errors.ts";
 import { IOLoop, VirtualIOLoop } from "./ioloop.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
-import {
-  assertNoTimers,
-  assertRendered,
-  error,
-  microtasks,
-  timeoutOf,
-  watch,
-  watchedSignal,
-} from "./_test_util.ts";
-
-const timedOut = timeoutOf("WaitGroup.wait()");
+import { assertRendered, error, microtasks, watch } from "./_test_util.ts";
 
 /** A group with `count` tasks counted in. */
 function counting(count: number, options?: { loop?: IOLoop }): WaitGroup {
@@ -21,6 +11,26 @@ function counting(count: number, options?: { loop?: IOLoop }): WaitGroup {
   if (count > 0) group.add(count);
   return group;
 }
+
+// ---------------------------------------------------------------------------
+// The shared wait suite, on a group counting one task. A grant counts it
+// done, which wakes every waiter, and counts a new one in, so that later
+// waits wait again.
+
+waitSuite(Deno.test, {
+  name: "WaitGroup.wait()",
+  make: (loop?: IOLoop) => counting(1, loop ? { loop } : undefined),
+  makeAvailable: (loop?: IOLoop) => counting(0, loop ? { loop } : undefined),
+  wait: (group, options) => group.wait(options),
+  grant: (group) => {
+    group.done();
+    group.add();
+  },
+  grantsAll: true,
+  waiters: (group) => group.waiters,
+  state: (group) => [group.count, group.waiters, String(group)],
+  close: (group, reason) => group.close(reason),
+});
 
 // ---------------------------------------------------------------------------
 // Constructor
@@ -270,190 +280,8 @@ Deno.test("WaitGroup.done() returns before any woken function resumes, waiters a
   assert.deepEqual(seen, [[true, 0], [true, 0], [true, 0]]);
 });
 
-for (const kind of LOOP_KINDS) {
-  Deno.test(`${kind.name}: WaitGroup.done() resumes waiters in the order they started waiting, whatever options each passed`, async () => {
-    using t = kind.create();
-    const group = counting(1);
-    const controller = new AbortController();
-    const log: string[] = [];
-    const waiter = async (name: string, options?: object) => {
-      await group.wait(options);
-      log.push(name);
-    };
-    const done = [
-      waiter("plain 1"),
-      waiter("timeout", { timeout: 1000 }),
-      waiter("plain 2"),
-      waiter("plain 3"),
-      waiter("signal", { signal: controller.signal }),
-      waiter("deadline", { deadline: { seconds: 5 } }),
-      waiter("plain 4"),
-    ];
-    group.done();
-    assertNoTimers(t);
-    await Promise.all(done);
-    assert.deepEqual(log, [
-      "plain 1",
-      "timeout",
-      "plain 2",
-      "plain 3",
-      "signal",
-      "deadline",
-      "plain 4",
-    ]);
-  });
-
-  Deno.test(`${kind.name}: WaitGroup.wait() rejects with TimeoutError at the timeout, leaves, and the rest still wait`, async () => {
-    using t = kind.create();
-    const group = counting(1);
-    const plain = watch(group.wait());
-    const timed = watch(group.wait({ timeout: 100 }));
-    await t.advance(99);
-    assert.equal(timed.state, "pending");
-    await t.advance(1);
-    assert.ok(timedOut(timed.reason));
-    assert.equal(group.waiters, 1);
-    assertNoTimers(t);
-    assert.equal(group.count, 1);
-    group.done();
-    await t.settle();
-    assert.equal(plain.state, "fulfilled");
-    assert.equal(timed.settlements, 1);
-  });
-
-  Deno.test(`${kind.name}: WaitGroup.wait() with a deadline already passed rejects at once above 0 and resolves at 0`, async () => {
-    using t = kind.create();
-    const group = counting(1);
-    for (
-      const options of [
-        { timeout: 0 },
-        { timeout: -1 },
-        { deadline: t.loop.time() },
-        { deadline: { seconds: 0 } },
-      ]
-    ) {
-      const waiting = watch(group.wait(options));
-      assert.equal(group.waiters, 0);
-      assertNoTimers(t);
-      await microtasks();
-      assert.ok(timedOut(waiting.reason));
-    }
-    group.done();
-    const waiting = watch(group.wait({ timeout: 0 }));
-    await microtasks();
-    assert.equal(waiting.state, "fulfilled");
-  });
-
-  Deno.test(`${kind.name}: WaitGroup.wait() rejects with the signal's reason when it aborts, leaving at once`, async () => {
-    using t = kind.create();
-    const group = counting(1);
-    const { controller, signal, live } = watchedSignal();
-    const aborted = watch(group.wait({ signal, timeout: 100 }));
-    const plain = watch(group.wait());
-    assert.equal(live(), 1);
-    controller.abort("stop");
-    assert.equal(group.waiters, 1);
-    assert.equal(live(), 0);
-    assertNoTimers(t);
-    await t.settle();
-    assert.equal(aborted.reason, "stop");
-    group.done();
-    await t.settle();
-    assert.equal(plain.state, "fulfilled");
-  });
-
-  Deno.test(`${kind.name}: WaitGroup.wait() with an already-aborted signal rejects at once, even at a count of 0`, async () => {
-    using t = kind.create();
-    for (const count of [0, 1]) {
-      const group = counting(count);
-      const waiting = watch(group.wait({ signal: AbortSignal.abort("why") }));
-      assert.equal(group.waiters, 0);
-      assertNoTimers(t);
-      await microtasks();
-      assert.equal(waiting.reason, "why");
-    }
-  });
-
-  Deno.test(`${kind.name}: WaitGroup.wait() ignores an abort or a timeout after the count reached 0`, async () => {
-    using t = kind.create();
-    const group = counting(1);
-    const { controller, signal, live } = watchedSignal();
-    const waiting = watch(group.wait({ signal, timeout: 10 }));
-    group.done();
-    assert.equal(live(), 0);
-    assertNoTimers(t);
-    controller.abort("late");
-    await t.advance(10);
-    assert.equal(waiting.state, "fulfilled");
-    assert.equal(waiting.settlements, 1);
-  });
-}
-
 // ---------------------------------------------------------------------------
 // close()
-
-Deno.test("WaitGroup.close() rejects every waiter at once, in order, with one ClosedError naming the group", async () => {
-  const loop = new VirtualIOLoop();
-  const group = counting(1, { loop });
-  const { signal, live } = watchedSignal();
-  const order: number[] = [];
-  const waiting = [
-    group.wait(),
-    group.wait({ timeout: 10 }),
-    group.wait({ signal }),
-  ]
-    .map((promise, i) =>
-      promise.catch((e) => {
-        order.push(i);
-        return e;
-      })
-    );
-  group.close();
-  assert.equal(group.closed, true);
-  assert.equal(group.waiters, 0);
-  assert.equal(loop.pendingTimers, 0);
-  assert.equal(live(), 0);
-  const reasons = await Promise.all(waiting);
-  assert.deepEqual(order, [0, 1, 2]);
-  assert.ok(reasons[0] instanceof ClosedError);
-  assert.equal(reasons[0].message, "WaitGroup is closed");
-  assert.ok(reasons.every((r) => r === reasons[0]));
-});
-
-Deno.test("WaitGroup.close(reason) rejects with the reason, falsy ones too; undefined counts as none", async () => {
-  for (const reason of [new Error("down"), "down", 0, null, false, ""]) {
-    const group = counting(1);
-    const waiting = watch(group.wait());
-    group.close(reason);
-    await microtasks();
-    assert.equal(waiting.reason, reason);
-    await assert.rejects(group.wait(), (e) => e === reason);
-  }
-  const group = new WaitGroup();
-  group.close(undefined);
-  await assert.rejects(group.wait(), (e) => {
-    assert.ok(e instanceof ClosedError);
-    assert.equal(e.message, "WaitGroup is closed");
-    return true;
-  });
-});
-
-Deno.test("WaitGroup.wait() after close() rejects at once, even at a count of 0 and with timeout: 0", async () => {
-  const loop = new VirtualIOLoop();
-  const group = new WaitGroup({ loop });
-  group.close("closed");
-  for (
-    const options of [undefined, {}, { timeout: 0 }, { timeout: 100 }, {
-      signal: new AbortController().signal,
-    }]
-  ) {
-    const waiting = watch(group.wait(options));
-    assert.equal(group.waiters, 0);
-    assert.equal(loop.pendingTimers, 0);
-    await microtasks();
-    assert.equal(waiting.reason, "closed");
-  }
-});
 
 Deno.test("WaitGroup.add() and done() still move the count after close(), waking no one", () => {
   const group = counting(2);
@@ -465,15 +293,6 @@ Deno.test("WaitGroup.add() and done() still move the count after close(), waking
   assert.equal(group.count, 0);
   assert.throws(() => group.done(), RangeError);
   assertRendered(group, "<WaitGroup count=0 closed>");
-});
-
-Deno.test("WaitGroup.close() a second time changes nothing, its reason ignored", async () => {
-  const group = counting(1);
-  group.close("first");
-  group.close("second");
-  group.close();
-  assert.equal(group.closed, true);
-  await assert.rejects(group.wait(), (e) => e === "first");
 });
 
 // ---------------------------------------------------------------------------
@@ -500,28 +319,6 @@ for (const kind of LOOP_KINDS) {
     await closing;
   });
 }
-
-// ---------------------------------------------------------------------------
-// Leaks
-
-Deno.test("VirtualIOLoop: WaitGroup.wait() leaves nothing behind after 100,000 timeouts", async () => {
-  const loop = new VirtualIOLoop();
-  const group = counting(1, { loop });
-  const count = 100_000;
-  let rejected = 0;
-  for (let i = 0; i < count; i++) {
-    group.wait({ timeout: 1 + (i % 3) }).catch((e) => {
-      if (e instanceof TimeoutError) rejected++;
-    });
-  }
-  assert.equal(group.waiters, count);
-  assert.equal(loop.pendingTimers, count);
-  await loop.runUntilIdle();
-  assert.equal(rejected, count);
-  assert.equal(group.waiters, 0);
-  assert.equal(loop.pendingTimers, 0);
-  assert.equal(group.count, 1);
-});
 
 // ---------------------------------------------------------------------------
 // Types
