@@ -437,6 +437,10 @@ function readWriteWorkload({ coop, peers }) {
       await floor();
     },
   };
+  // @rocicorp/lock needs Promise.withResolvers (Node 22 and later).
+  if (typeof Promise.withResolvers !== "function") {
+    delete impls["@rocicorp/lock"];
+  }
   const out = {};
   for (const [name, make] of Object.entries(impls)) {
     out[name] = timed(run(make()));
