@@ -105,10 +105,9 @@ class AbortListener {
 
   handleEvent(): void {
     const reason = this.signal.reason;
-    // Each leave() detaches its waiter, the last one this listener too. A
-    // leave may also let the primitive grant others behind it, which
-    // detaches them: so the next is read afresh from the head, never saved
-    // before the leave (a saved neighbour may be granted and unlinked).
+    // Each leave() detaches its waiter, the last one this listener too. It
+    // can also let the primitive grant waiters further on that share this
+    // signal, detaching them, so each turn starts again at the head.
     for (let waiter; (waiter = this.head) !== undefined;) {
       waiter.queue.leave(waiter, reason);
     }
