@@ -72,13 +72,7 @@ export class Barrier {
   // `WaitQueue.wait()` lets a throw from here through, queueing nothing.
   #arrive = (): number | typeof UNAVAILABLE => {
     if (this.#broken) throw new BrokenBarrierError("Barrier is broken");
-    const queue = this.#queue;
-    if (queue.size + 1 < this.#parties) return UNAVAILABLE;
-    let index = 0;
-    for (let waiter; (waiter = queue.shift()) !== undefined;) {
-      waiter.resolve(index++);
-    }
-    return index;
+    return this.#queue.size + 1 < this.#parties ? UNAVAILABLE : this.#fill();
   };
 
   /**
@@ -150,15 +144,12 @@ export class Barrier {
     if (options === undefined) {
       const queue = this.#queue;
       if (queue.closed) return queue.rejectClosed();
-      if (this.#broken || queue.size + 1 >= this.#parties) {
-        return this.#waitChecked(options);
+      if (this.#broken) {
+        return Promise.reject(new BrokenBarrierError("Barrier is broken"));
       }
-      return queue.enqueuePlain(undefined);
+      if (queue.size + 1 < this.#parties) return queue.enqueuePlain(undefined);
+      return Promise.resolve(this.#fill());
     }
-    return this.#waitChecked(options);
-  }
-
-  #waitChecked(options: WaitOptions | undefined): Promise<number> {
     try {
       return this.#queue.wait(
         options,
@@ -170,6 +161,17 @@ export class Barrier {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  // Fills the round: those waiting get 0, 1, ... in the order they arrived,
+  // and the arrival that fills it the last index, which this returns.
+  #fill(): number {
+    const queue = this.#queue;
+    let index = 0;
+    for (let waiter; (waiter = queue.shift()) !== undefined;) {
+      waiter.resolve(index++);
+    }
+    return index;
   }
 
   /**
