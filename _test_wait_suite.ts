@@ -33,11 +33,22 @@
  *
  * The fixture `make` returns is the primitive itself, or any object that
  * holds it with what `grant` needs (the Releaser of a holder, say); then
- * give `primitive` too. `make` must not pass `{ loop }` when `loop` is
- * undefined: the suite checks that such a primitive times each wait on the
- * loop current when it starts. The suite makes up to `leakCount` (100,000)
- * waiters on one fixture, and grants at most as many times as there are
- * waiters.
+ * give `primitive` too. Without `loop`, `make` must give the primitive no
+ * loop of its own (`{ loop: undefined }` is fine): the suite checks that
+ * it times each wait on the loop current when the wait starts.
+ *
+ * - One `grant` must let exactly the first waiter in, or everyone with
+ *   `grantsAll: true` (`Event.set()`, a barrier filling, a wait group
+ *   reaching 0); with `fifo: false` the resume-order checks are skipped.
+ * - `state` is what a refused wait must leave alone (by default `waiters`
+ *   and the inspection string): give it when more is observable (`value`).
+ * - A `use(fn, options)`-style wait goes through {@linkcode untilStarted},
+ *   with `what` naming the wait its errors name (`Lock.acquire()`) and a
+ *   smaller `leakCount`, as lock_test.ts does.
+ * - Without `close` the closing checks are skipped; a close that takes no
+ *   reason gives `closeReasons: false` and `closedError`.
+ * - It makes up to `leakCount` (100,000) waiters on one fixture, and never
+ *   grants more times than there are waiters.
  *
  * @module
  */

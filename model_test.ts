@@ -71,6 +71,12 @@ class ModelBase {
   /** What the primitive does after a waiter gives up: nothing, by default. */
   onLeave(): void {}
 
+  /**
+   * What the promise callbacks after a synchronous step do, before the
+   * next timer fires: nothing, by default.
+   */
+  settle(): void {}
+
   /** Records how a waiter that never joined the line, or left it, ended. */
   outcome(w: ModelWaiter, how: string): void {
     if (w.use !== undefined || w.waitFor) this.useOutcomes.set(w.id, how);
@@ -96,7 +102,10 @@ class ModelBase {
       .sort((a, b) => a.deadline - b.deadline);
     // One that left may let others in before their own timers fire.
     for (const w of expired) {
-      if (this.queue.includes(w)) this.reject(w, "timeout");
+      if (this.queue.includes(w)) {
+        this.reject(w, "timeout");
+        this.settle();
+      }
     }
   }
 
@@ -267,6 +276,7 @@ class Cmd<M extends ModelBase, R extends RealBase> implements Step<M, R> {
   }
   async run(m: M, r: R): Promise<void> {
     await this.act(m, r);
+    m.settle();
     // Lets every woken or rejected function resume; moves no time.
     await r.loop.advance(0);
     assert.deepEqual(r.log, m.log, "settlements, in order");
@@ -587,6 +597,8 @@ class SemaphoreModel extends ModelBase {
   held: number[] = [];
   /** Ids whose releaser has released. */
   spent: number[] = [];
+  /** `use()` callers granted, whose functions have not ended yet. */
+  running: ModelWaiter[] = [];
   /** How many permits each waiter asks for, and each releaser holds. */
   permits = new Map<number, number>();
   /** Below 0 only when the capacity was lowered under what is held. */
@@ -635,7 +647,11 @@ class SemaphoreModel extends ModelBase {
     this.serve();
   }
 
-  /** Hands permits to `w`; a `use()` runs, then gives them back. */
+  /**
+   * Hands permits to `w`; a `use()` runs at once, as far as the log can
+   * tell, but gives them back only once the step's synchronous part is
+   * over: after every other waiter the step rejects or grants.
+   */
   grant(w: ModelWaiter): void {
     if (w.use === undefined) {
       this.log.push(`${w.id}:ok`);
@@ -643,14 +659,21 @@ class SemaphoreModel extends ModelBase {
       return;
     }
     this.log.push(`${w.id}:ran`);
-    const permits = this.permits.get(w.id)!;
-    const error = this.releaseError(permits);
-    if (error === undefined) this.release(permits);
-    const ok = w.use === "return" || w.use === "resolveLater";
-    this.useOutcomes.set(
-      w.id,
-      error !== undefined ? `error(${error.name})` : ok ? "ok" : "error(fn)",
-    );
+    this.running.push(w);
+  }
+
+  /** Each `use()` granted ends and gives its permits back, in turn. */
+  override settle(): void {
+    for (let w; (w = this.running.shift()) !== undefined;) {
+      const permits = this.permits.get(w.id)!;
+      const error = this.releaseError(permits);
+      if (error === undefined) this.release(permits);
+      const ok = w.use === "return" || w.use === "resolveLater";
+      this.useOutcomes.set(
+        w.id,
+        error !== undefined ? `error(${error.name})` : ok ? "ok" : "error(fn)",
+      );
+    }
   }
 
   /** Starts a wait for `permits`: at once if it can, else in line. */

@@ -458,6 +458,22 @@ interface Racer {
   readonly waiters: number;
 }
 
+/** A Racer over `x`, which has `close()` and `waiters` of its own. */
+function racer(
+  x: { close(reason?: unknown): void; readonly waiters: number },
+  wait: (options?: WaitOptions) => Promise<unknown>,
+  grant: () => void,
+): Racer {
+  return {
+    wait,
+    grant,
+    close: (reason) => x.close(reason),
+    get waiters() {
+      return x.waiters;
+    },
+  };
+}
+
 const CLOSABLES: {
   name: string;
   make(loop: VirtualIOLoop): Racer;
@@ -467,14 +483,7 @@ const CLOSABLES: {
     name: "Semaphore",
     make: (loop) => {
       const x = new Semaphore(0, { loop });
-      return {
-        wait: (o) => x.acquire(o),
-        grant: () => x.release(),
-        close: (reason) => x.close(reason),
-        get waiters() {
-          return x.waiters;
-        },
-      };
+      return racer(x, (o) => x.acquire(o), () => x.release());
     },
   },
   {
@@ -482,44 +491,23 @@ const CLOSABLES: {
     make: (loop) => {
       const x = new Lock({ loop });
       x.tryAcquire();
-      return {
-        wait: (o) => x.acquire(o),
-        // Once unlocked, with no one left to hand it to, a grant has
-        // nothing to do.
-        grant: () => x.locked && x.release(),
-        close: (reason) => x.close(reason),
-        get waiters() {
-          return x.waiters;
-        },
-      };
+      // Once unlocked, with no one left to hand it to, a grant has nothing
+      // to do.
+      return racer(x, (o) => x.acquire(o), () => x.locked && x.release());
     },
   },
   {
     name: "Condition",
     make: (loop) => {
       const x = new Condition({ loop });
-      return {
-        wait: (o) => x.wait(o),
-        grant: () => x.notify(),
-        close: (reason) => x.close(reason),
-        get waiters() {
-          return x.waiters;
-        },
-      };
+      return racer(x, (o) => x.wait(o), () => x.notify());
     },
   },
   {
     name: "Event",
     make: (loop) => {
       const x = new Event({ loop });
-      return {
-        wait: (o) => x.wait(o),
-        grant: () => x.set(),
-        close: (reason) => x.close(reason),
-        get waiters() {
-          return x.waiters;
-        },
-      };
+      return racer(x, (o) => x.wait(o), () => x.set());
     },
     all: true,
   },

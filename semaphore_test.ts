@@ -351,23 +351,6 @@ for (const kind of LOOP_KINDS) {
 
     // Releaser --------------------------------------------------------------
 
-    Deno.test(`${prefix}'s Releaser.release() releases once, and a second call does nothing`, async () => {
-      using _t = kind.create();
-      const semaphore = new Class(2);
-      const a = await semaphore.acquire();
-      const b = await semaphore.acquire();
-      assert.equal(semaphore.value, 0);
-      a.release();
-      assert.equal(semaphore.value, 1);
-      a.release();
-      a[Symbol.dispose]();
-      assert.equal(semaphore.value, 1);
-      b[Symbol.dispose]();
-      assert.equal(semaphore.value, 2);
-      b.release();
-      assert.equal(semaphore.value, 2);
-    });
-
     Deno.test(`${prefix}'s Releaser[Symbol.dispose]() releases once`, async () => {
       using _t = kind.create();
       const semaphore = new Class(1);
