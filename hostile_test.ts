@@ -7,14 +7,17 @@ import assert from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { FAKED } from "./_test_loops.ts";
 import {
+  Barrier,
   BoundedSemaphore,
   Condition,
   Event,
   IOLoop,
   Lock,
+  ReadWriteLock,
   Semaphore,
   TimeoutError,
   VirtualIOLoop,
+  WaitGroup,
 } from "./mod.ts";
 
 type ErrorClass = new (...args: never[]) => Error;
@@ -1306,4 +1309,256 @@ for (const kind of KINDS) {
       assert.ok(String(x).endsWith(" closed>"));
     });
   }
+}
+
+// ---------------------------------------------------------------------------
+// The 0.2 toolkit: WaitGroup, ReadWriteLock, Barrier. Each subject is made
+// busy (someone waiting with a timer) and, where it can be, free; the same
+// bad options, odd abort reasons and bad constructor options must be
+// refused with nothing changed.
+
+interface ToolkitSubject extends Subject {
+  /** The waits to call with bad input, by name. */
+  waits: { name: string; call(options: unknown): unknown }[];
+}
+
+/** Each class's constructor, with its other arguments filled in. */
+const TOOLKIT_CONSTRUCTORS: Record<string, (options: unknown) => unknown> = {
+  WaitGroup: (o) => new WaitGroup(o as never),
+  ReadWriteLock: (o) => new ReadWriteLock(o as never),
+  Barrier: (o) => new Barrier(2, o as never),
+};
+
+const TOOLKIT: Record<string, (busy: boolean) => ToolkitSubject> = {
+  WaitGroup(busy) {
+    const loop = new VirtualIOLoop();
+    const x = new WaitGroup({ loop });
+    if (busy) x.add(2);
+    const waiter = busy ? pending(x.wait({ timeout: 50 })) : { settled: [] };
+    return {
+      x,
+      loop,
+      waits: [{ name: "WaitGroup.wait()", call: (o) => x.wait(o as never) }],
+      state: () => ({
+        string: String(x),
+        count: x.count,
+        waiters: x.waiters,
+        timers: loop.pendingTimers,
+        waiter: waiter.settled,
+      }),
+      async works() {
+        if (x.count > 0) x.add(-x.count);
+        await loop.advance(0);
+        if (busy) assert.deepEqual(waiter.settled, ["ok"]);
+        await x.wait({ timeout: 0 });
+        assert.equal(loop.pendingTimers, 0);
+      },
+    };
+  },
+};
+
+TOOLKIT.ReadWriteLock = (busy) => {
+  const loop = new VirtualIOLoop();
+  const x = new ReadWriteLock({ loop });
+  const writer = busy ? x.tryWrite() : undefined;
+  const waiting = busy ? x.read({ timeout: 50 }) : undefined;
+  const waiter = waiting ? pending(waiting) : { settled: [] };
+  let granted: { release(): void } | undefined;
+  waiting?.then((r) => granted = r, () => {});
+  const fail = () => assert.fail("fn ran without the lock");
+  return {
+    x,
+    loop,
+    waits: [
+      { name: "ReadWriteLock.read()", call: (o) => x.read(o as never) },
+      { name: "ReadWriteLock.write()", call: (o) => x.write(o as never) },
+      {
+        name: "ReadWriteLock.useRead()",
+        call: (o) => x.useRead(fail, o as never),
+      },
+      {
+        name: "ReadWriteLock.useWrite()",
+        call: (o) => x.useWrite(fail, o as never),
+      },
+    ],
+    state: () => ({
+      string: String(x),
+      readers: x.readers,
+      writing: x.writing,
+      waiters: x.waiters,
+      timers: loop.pendingTimers,
+      waiter: waiter.settled,
+    }),
+    async works() {
+      writer?.release();
+      await loop.advance(0);
+      if (busy) assert.deepEqual(waiter.settled, ["ok"]);
+      granted?.release();
+      assert.equal(await x.useRead(() => x.readers), 1);
+      assert.equal(await x.useWrite(() => x.writing), true);
+      assert.equal(String(x), "<ReadWriteLock [unlocked]>");
+      assert.equal(loop.pendingTimers, 0);
+    },
+  };
+};
+
+// Busy: one of three parties waits. "Free": one of two waits, so the next
+// arrival would fill the round.
+TOOLKIT.Barrier = (busy) => {
+  const loop = new VirtualIOLoop();
+  const x = new Barrier(busy ? 3 : 2, { loop });
+  const waiter = pending(x.wait({ timeout: 50 }));
+  return {
+    x,
+    loop,
+    waits: [{ name: "Barrier.wait()", call: (o) => x.wait(o as never) }],
+    state: () => ({
+      string: String(x),
+      waiting: x.waiting,
+      broken: x.broken,
+      timers: loop.pendingTimers,
+      waiter: waiter.settled,
+    }),
+    async works() {
+      const rest = Array.from({ length: x.parties - 1 }, () => x.wait());
+      assert.deepEqual(await Promise.all(rest), busy ? [1, 2] : [1]);
+      assert.deepEqual(waiter.settled, ["ok"]);
+      assert.equal(x.waiting, 0);
+      assert.equal(loop.pendingTimers, 0);
+    },
+  };
+};
+
+for (const [name, make] of Object.entries(TOOLKIT)) {
+  for (const { name: wait } of make(true).waits) {
+    for (const [label, options, expected] of BAD_OPTIONS) {
+      Deno.test(`${wait} rejects options ${label} and changes nothing`, async () => {
+        for (const busy of [true, false]) {
+          const subject = make(busy);
+          const call = subject.waits.find((w) => w.name === wait)!.call;
+          const before = subject.state();
+          await expectReject(() => call(options), expected);
+          await subject.loop.advance(0);
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+    for (const [label, makeSignal] of ODD_REASONS) {
+      Deno.test(`${wait} rejects at once with an already-aborted signal's reason, ${label}, and takes nothing`, async () => {
+        for (const busy of [true, false]) {
+          const subject = make(busy);
+          const call = subject.waits.find((w) => w.name === wait)!.call;
+          const signal = makeSignal();
+          const before = subject.state();
+          await expectReject(() => call({ signal, timeout: 10 }), {
+            thrown: signal.reason,
+          });
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+  }
+  for (const [label, options, expected] of BAD_CONSTRUCTOR_OPTIONS) {
+    Deno.test(`new ${name}() throws for options ${label}`, () => {
+      const current = IOLoop.current();
+      expectThrow(() => TOOLKIT_CONSTRUCTORS[name](options), expected);
+      assert.equal(IOLoop.current(), current, "the current loop is the same");
+    });
+  }
+}
+
+const BAD_DELTAS: readonly [string, unknown, Expectation][] = [
+  ["1.5", 1.5, { error: RangeError, argument: "n" }],
+  ["NaN", NaN, { error: RangeError, argument: "n" }],
+  ["Infinity", Infinity, { error: RangeError, argument: "n" }],
+  ["-Infinity", -Infinity, { error: RangeError, argument: "n" }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "n" }],
+  ["-3, below the count of 2", -3, { error: RangeError, argument: "n" }],
+  ["Number.MAX_SAFE_INTEGER, past the largest count", Number.MAX_SAFE_INTEGER, {
+    error: RangeError,
+    argument: "n",
+  }],
+  ["the string '1'", "1", { error: TypeError, argument: "n" }],
+  ["null", null, { error: TypeError, argument: "n" }],
+  ["1n", 1n, { error: TypeError, argument: "n" }],
+  ["a Number object", new Number(1), { error: TypeError, argument: "n" }],
+  ["an unprintable object", unprintable, { error: TypeError, argument: "n" }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "n",
+  }],
+];
+
+for (const [label, n, expected] of BAD_DELTAS) {
+  Deno.test(`WaitGroup.add() throws for n ${label} and changes nothing`, async () => {
+    const subject = TOOLKIT.WaitGroup(true);
+    const before = subject.state();
+    expectThrow(() => subject.x.add(n), expected);
+    await subject.loop.advance(0);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+}
+
+Deno.test("WaitGroup.done() at a count of 0 throws a RangeError that says so, and changes nothing", async () => {
+  const subject = TOOLKIT.WaitGroup(false);
+  const before = subject.state();
+  expectThrow(() => subject.x.done(), {
+    error: RangeError,
+    message: /^Cannot call WaitGroup\.done\(\) as the count is already 0$/,
+  });
+  assert.deepEqual(subject.state(), before);
+  await subject.works();
+});
+
+for (const [label, fn] of NOT_FUNCTIONS) {
+  for (const use of ["useRead", "useWrite"] as const) {
+    Deno.test(`ReadWriteLock.${use}() rejects fn ${label} and takes nothing`, async () => {
+      for (const busy of [true, false]) {
+        const subject = TOOLKIT.ReadWriteLock(busy);
+        const before = subject.state();
+        await expectReject(() => subject.x[use](fn), {
+          error: TypeError,
+          argument: "fn",
+        });
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      }
+    });
+  }
+}
+
+const BAD_PARTIES: readonly [string, unknown, Expectation][] = [
+  ["undefined", undefined, { error: TypeError, argument: "parties" }],
+  ["0", 0, { error: RangeError, argument: "parties" }],
+  ["-1", -1, { error: RangeError, argument: "parties" }],
+  ["1.5", 1.5, { error: RangeError, argument: "parties" }],
+  ["NaN", NaN, { error: RangeError, argument: "parties" }],
+  ["Infinity", Infinity, { error: RangeError, argument: "parties" }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "parties" }],
+  ["the string '2'", "2", { error: TypeError, argument: "parties" }],
+  ["null", null, { error: TypeError, argument: "parties" }],
+  ["2n", 2n, { error: TypeError, argument: "parties" }],
+  ["a Number object", new Number(2), {
+    error: TypeError,
+    argument: "parties",
+  }],
+  ["an unprintable object", unprintable, {
+    error: TypeError,
+    argument: "parties",
+  }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "parties",
+  }],
+];
+
+for (const [label, parties, expected] of BAD_PARTIES) {
+  Deno.test(`new Barrier() throws for parties ${label}`, () => {
+    expectThrow(() => new Barrier(parties as never), expected);
+    // Checked before the options: a bad pair names the parties.
+    expectThrow(() => new Barrier(parties as never, null as never), expected);
+  });
 }

@@ -26,3 +26,6 @@ export * from "./condition.ts";
 export * from "./event.ts";
 export * from "./semaphore.ts";
 export * from "./lock.ts";
+export * from "./wait_group.ts";
+export * from "./read_write_lock.ts";
+export * from "./barrier.ts";

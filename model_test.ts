@@ -12,11 +12,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  Barrier,
   BoundedSemaphore,
+  BrokenBarrierError,
   ClosedError,
   Condition,
   Event,
   Lock,
+  ReadWriteLock,
   type Releaser,
   Semaphore,
   TimeoutError,
@@ -916,3 +919,326 @@ for (const kind of ["Semaphore", "BoundedSemaphore", "Lock"] as const) {
     },
   );
 }
+
+// ---------------------------------------------------------------------------
+// ReadWriteLock: API.md's fairness rule, written plainly. One line; a reader
+// gets in at once when no writer holds and no one waits, a writer when
+// nothing is held and no one waits; when the lock frees, the head is
+// served: one writer, or the readers up to the first writer. A waiter that
+// leaves may let the readers behind it in. Throughout: no reader while a
+// writer holds, at most one writer.
+
+class ReadWriteLockModel extends ModelBase {
+  /** Ids holding the lock for reading. */
+  readers: number[] = [];
+  writer: number | undefined = undefined;
+  /** Ids whose releaser has released. */
+  spent: number[] = [];
+  /** Whether each id asked to write. */
+  writes = new Map<number, boolean>();
+
+  canEnter(write: boolean): boolean {
+    if (this.writer !== undefined || this.queue.length > 0) return false;
+    return !write || this.readers.length === 0;
+  }
+
+  grant(w: ModelWaiter): void {
+    this.log.push(`${w.id}:ok`);
+    if (this.writes.get(w.id)) this.writer = w.id;
+    else this.readers.push(w.id);
+  }
+
+  serve(): void {
+    while (this.queue.length > 0 && this.writer === undefined) {
+      const head = this.queue[0];
+      if (this.writes.get(head.id) && this.readers.length > 0) return;
+      this.queue.shift();
+      this.grant(head);
+    }
+  }
+
+  /** A writer that leaves may let the readers behind it in. */
+  override onLeave(): void {
+    this.serve();
+  }
+
+  start(w: ModelWaiter, write: boolean, aborted: boolean): void {
+    this.writes.set(w.id, write);
+    if (this.closed) this.log.push(`${w.id}:closed`);
+    else if (aborted) this.log.push(`${w.id}:abort`);
+    else if (this.canEnter(write)) this.grant(w);
+    else if (w.deadline <= this.time) this.log.push(`${w.id}:timeout`);
+    else this.queue.push(w);
+  }
+
+  release(id: number): void {
+    if (this.writer === id) this.writer = undefined;
+    else this.readers.splice(this.readers.indexOf(id), 1);
+    this.spent.push(id);
+    this.serve();
+  }
+
+  get held(): number[] {
+    return this.writer === undefined ? this.readers : [this.writer];
+  }
+}
+
+class ReadWriteLockReal extends RealBase {
+  lock = new ReadWriteLock({ loop: this.loop });
+
+  close(reason?: unknown): void {
+    this.lock.close(reason);
+  }
+}
+
+function compareReadWriteLock(
+  m: ReadWriteLockModel,
+  r: ReadWriteLockReal,
+): void {
+  const { lock } = r;
+  assert.ok(!(lock.writing && lock.readers > 0), "no reader while writing");
+  // Releasers handed out and not yet used: the holders, as the real side
+  // sees them.
+  const holding = [...r.releasers.keys()].filter((id) => !m.spent.includes(id));
+  const writers = holding.filter((id) => m.writes.get(id));
+  assert.ok(writers.length <= 1, "at most one writer");
+  assert.ok(writers.length === 0 || holding.length === 1, "a writer alone");
+  assert.deepEqual(holding.sort(), [...m.held].sort(), "holders");
+  assert.equal(lock.readers, m.readers.length, "readers");
+  assert.equal(lock.writing, m.writer !== undefined, "writing");
+  assert.equal(lock.waiters, m.queue.length, "waiters");
+  assert.equal(lock.closed, m.closed, "closed");
+  const n = m.queue.length;
+  const state = m.writer !== undefined
+    ? "write"
+    : m.readers.length > 0
+    ? `read:${m.readers.length}`
+    : "unlocked";
+  assert.equal(
+    String(lock),
+    `<ReadWriteLock [${n > 0 ? `${state},waiters:${n}` : state}]${
+      m.closed ? " closed" : ""
+    }>`,
+  );
+}
+
+function readWriteLockSteps(): fc.Arbitrary<
+  Step<ReadWriteLockModel, ReadWriteLockReal>
+>[] {
+  const compare = compareReadWriteLock;
+  type C = Cmd<ReadWriteLockModel, ReadWriteLockReal>;
+  return [
+    ...commonSteps(compare),
+    ...([false, true] as const).map((write) =>
+      optionSpec.map((spec): C =>
+        new Cmd(
+          `${write ? "write" : "read"}(${showSpec(spec)})`,
+          () => true,
+          (m, r) => {
+            const id = m.nextId++;
+            const { options, deadline, aborted, shared } = makeOptions(
+              spec,
+              id,
+              m,
+              r,
+            );
+            m.start({ id, deadline, shared }, write, aborted);
+            r.track(id, write ? r.lock.write(options) : r.lock.read(options));
+          },
+          compare,
+        )
+      )
+    ),
+    ...([false, true] as const).map((write) =>
+      fc.constant<C>(
+        new Cmd(write ? "tryWrite()" : "tryRead()", () => true, (m, r) => {
+          const id = m.nextId++;
+          m.writes.set(id, write);
+          const releaser = write ? r.lock.tryWrite() : r.lock.tryRead();
+          if (!m.closed && m.canEnter(write)) {
+            assert.ok(releaser, "it gave a releaser");
+            m.grant({ id, deadline: Infinity });
+            // Not a settlement: no promise was involved.
+            m.log.pop();
+            r.releasers.set(id, releaser);
+          } else {
+            assert.equal(releaser, undefined, "it gave nothing");
+          }
+        }, compare),
+      )
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(
+        `releaser(#${k}).release()`,
+        (m) => m.held.length > 0,
+        (m, r) => {
+          const id = m.held[k % m.held.length];
+          m.release(id);
+          r.releasers.get(id)!.release();
+        },
+        compare,
+      )
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(
+        `releaser(#${k})[Symbol.dispose]() again`,
+        (m) => m.spent.length > 0,
+        (m, r) => {
+          const id = m.spent[k % m.spent.length];
+          r.releasers.get(id)![Symbol.dispose]();
+        },
+        compare,
+      )
+    ),
+  ];
+}
+
+Deno.test("ReadWriteLock agrees with its model under random reads, writes, tryRead(), tryWrite(), releases, timeouts, aborts and close()", async () => {
+  const steps = readWriteLockSteps();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.commands(steps, commandLimits),
+      (commands) =>
+        fc.asyncModelRun(
+          () => ({
+            model: new ReadWriteLockModel(),
+            real: new ReadWriteLockReal(),
+          }),
+          commands,
+        ),
+    ),
+    settings(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// Barrier: asyncio's, with the indexes API.md gives. A round fills when an
+// arrival would make `parties` waiting: the parties still waiting get 0, 1,
+// ... in the order they arrived, the last one `parties` - 1. A party that
+// times out or is aborted withdraws; abort() and reset() reject those
+// waiting, abort() and every later wait too until reset().
+
+class BarrierModel extends ModelBase {
+  broken = false;
+
+  constructor(readonly parties: number) {
+    super();
+  }
+
+  start(w: ModelWaiter, aborted: boolean): void {
+    if (this.closed) this.log.push(`${w.id}:closed`);
+    else if (aborted) this.log.push(`${w.id}:abort`);
+    else if (this.broken) this.log.push(`${w.id}:broken(Barrier is broken)`);
+    else if (this.queue.length + 1 === this.parties) {
+      const round = [...this.queue.splice(0), w];
+      round.forEach((party, index) =>
+        this.log.push(`${party.id}:ok(${index})`)
+      );
+    } else if (w.deadline <= this.time) this.log.push(`${w.id}:timeout`);
+    else this.queue.push(w);
+  }
+
+  breakWaiting(message: string): void {
+    for (const w of this.queue.splice(0)) {
+      this.log.push(`${w.id}:broken(${message})`);
+    }
+  }
+}
+
+class BarrierReal extends RealBase {
+  barrier: Barrier;
+
+  constructor(parties: number) {
+    super();
+    this.barrier = new Barrier(parties, { loop: this.loop });
+  }
+
+  /** Records how a wait settles, with the index it was given. */
+  trackIndex(id: number, promise: Promise<number>): void {
+    promise.then(
+      (index) => this.settle(id, `ok(${index})`),
+      (error) => this.settle(id, this.classify(id, error)),
+    );
+  }
+
+  close(reason?: unknown): void {
+    this.barrier.close(reason);
+  }
+
+  override classify(id: number, error: unknown): string {
+    if (error instanceof BrokenBarrierError) return `broken(${error.message})`;
+    return super.classify(id, error);
+  }
+}
+
+function compareBarrier(m: BarrierModel, r: BarrierReal): void {
+  const { barrier } = r;
+  assert.equal(barrier.waiting, m.queue.length, "waiting");
+  assert.ok(barrier.waiting < m.parties, "a round never stays full");
+  assert.equal(barrier.broken, m.broken, "broken");
+  assert.equal(barrier.closed, m.closed, "closed");
+  const state = m.broken
+    ? "broken"
+    : `filling,waiters:${m.queue.length}/${m.parties}`;
+  assert.equal(
+    String(barrier),
+    `<Barrier [${state}]${m.closed ? " closed" : ""}>`,
+  );
+}
+
+function barrierSteps(): fc.Arbitrary<Step<BarrierModel, BarrierReal>>[] {
+  const compare = compareBarrier;
+  type C = Cmd<BarrierModel, BarrierReal>;
+  const wait = optionSpec.map((spec): C =>
+    new Cmd(`wait(${showSpec(spec)})`, () => true, (m, r) => {
+      const id = m.nextId++;
+      const { options, deadline, aborted, shared } = makeOptions(
+        spec,
+        id,
+        m,
+        r,
+      );
+      m.start({ id, deadline, shared }, aborted);
+      r.trackIndex(id, r.barrier.wait(options));
+    }, compare)
+  );
+  return [
+    ...commonSteps(compare),
+    // Twice: waits are most of what a barrier sees.
+    wait,
+    wait,
+    fc.nat(2).map((k): C =>
+      new Cmd("abort()", () => k === 0, (m, r) => {
+        m.broken = true;
+        m.breakWaiting("Barrier was aborted");
+        r.barrier.abort();
+      }, compare)
+    ),
+    fc.constant<C>(
+      new Cmd("reset()", () => true, (m, r) => {
+        m.broken = false;
+        m.breakWaiting("Barrier was reset");
+        r.barrier.reset();
+      }, compare),
+    ),
+  ];
+}
+
+Deno.test("Barrier agrees with its model under random waits, timeouts, aborts, abort(), reset() and close(): indexes per round, withdrawals", async () => {
+  const steps = barrierSteps();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 4 }),
+      fc.commands(steps, commandLimits),
+      (parties, commands) =>
+        fc.asyncModelRun(
+          () => ({
+            model: new BarrierModel(parties),
+            real: new BarrierReal(parties),
+          }),
+          commands,
+        ),
+    ),
+    settings(),
+  );
+});

@@ -663,3 +663,24 @@ for (const closable of CLOSABLES) {
     );
   });
 }
+
+// A signal shared by several waiters aborts them one by one; a leave can let
+// the primitive grant waiters behind it, some of them on the same signal.
+// Every waiter on the signal that was not granted must still be rejected.
+Deno.test("Semaphore.acquire(): a shared signal's abort rejects every waiter on it that a leave did not let in", async () => {
+  const semaphore = new Semaphore(1);
+  const controller = new AbortController();
+  const { signal } = controller;
+  const big = outcome(semaphore.acquire({ permits: 3, signal }));
+  const small = outcome(semaphore.acquire({ signal }));
+  const blocker = outcome(semaphore.acquire({ permits: 5 }));
+  const last = outcome(semaphore.acquire({ signal }));
+  controller.abort(new Error("stop"));
+  assert.equal(semaphore.waiters, 1, "only the one without the signal waits");
+  await Promise.resolve();
+  await Promise.resolve();
+  assert.deepEqual(
+    [big, small, blocker, last].map((o) => o.settled),
+    [["error:stop"], ["ok"], [], ["error:stop"]],
+  );
+});

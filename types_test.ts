@@ -6,6 +6,9 @@ import * as condition from "./condition.ts";
 import * as event from "./event.ts";
 import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
+import * as waitGroup from "./wait_group.ts";
+import * as readWriteLock from "./read_write_lock.ts";
+import * as barrier from "./barrier.ts";
 import {
   Condition,
   type Deadline,
@@ -47,6 +50,9 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "event.ts": ["Event"],
   "semaphore.ts": ["BoundedSemaphore", "Semaphore"],
   "lock.ts": ["Lock"],
+  "wait_group.ts": ["WaitGroup"],
+  "read_write_lock.ts": ["ReadWriteLock"],
+  "barrier.ts": ["Barrier"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -55,6 +61,9 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "event.ts": event,
   "semaphore.ts": semaphore,
   "lock.ts": lock,
+  "wait_group.ts": waitGroup,
+  "read_write_lock.ts": readWriteLock,
+  "barrier.ts": barrier,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -92,6 +101,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
   assert.deepEqual(
     expected,
     [
+      "Barrier",
       "BoundedSemaphore",
       "BrokenBarrierError",
       "ClosedError",
@@ -102,9 +112,11 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "QueueEmpty",
       "QueueFull",
       "QueueShutDown",
+      "ReadWriteLock",
       "Semaphore",
       "TimeoutError",
       "VirtualIOLoop",
+      "WaitGroup",
     ],
   );
   const all = mod as Record<string, unknown>;

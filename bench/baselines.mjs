@@ -179,6 +179,101 @@ export class RawEvent {
   }
 }
 
+/**
+ * A fair reader-writer lock: one line of `{ write, resolve }`; the head is
+ * served when the lock frees, a writer alone or the readers up to the first
+ * writer together.
+ */
+export class RawReadWriteLock {
+  #readers = 0;
+  #writing = false;
+  #queue = new Fifo();
+
+  read() {
+    if (!this.#writing && this.#queue.size === 0) {
+      this.#readers++;
+      return RESOLVED;
+    }
+    return new Promise((resolve) =>
+      this.#queue.push({ write: false, resolve })
+    );
+  }
+
+  write() {
+    if (!this.#writing && this.#readers === 0 && this.#queue.size === 0) {
+      this.#writing = true;
+      return RESOLVED;
+    }
+    return new Promise((resolve) => this.#queue.push({ write: true, resolve }));
+  }
+
+  releaseRead() {
+    if (--this.#readers === 0) this.#serve();
+  }
+
+  releaseWrite() {
+    this.#writing = false;
+    this.#serve();
+  }
+
+  #serve() {
+    const queue = this.#queue;
+    while (queue.size > 0 && !this.#writing) {
+      const head = queue.items[queue.head];
+      if (head.write && this.#readers > 0) return;
+      queue.shift();
+      if (head.write) this.#writing = true;
+      else this.#readers++;
+      head.resolve();
+    }
+  }
+}
+
+/** A cyclic barrier: the last of `parties` arrivals resolves the round. */
+export class RawBarrier {
+  #parties;
+  #waiting = [];
+
+  constructor(parties) {
+    this.#parties = parties;
+  }
+
+  wait() {
+    const index = this.#waiting.length;
+    if (index + 1 < this.#parties) {
+      return new Promise((resolve) => this.#waiting.push(resolve));
+    }
+    const round = this.#waiting;
+    this.#waiting = [];
+    for (let i = 0; i < round.length; i++) round[i](i);
+    return Promise.resolve(index);
+  }
+}
+
+/** Go's WaitGroup: `wait()` resolves when the count is back to 0. */
+export class RawWaitGroup {
+  #count = 0;
+  #waiting = [];
+
+  add(n = 1) {
+    this.#count += n;
+    if (this.#count === 0) {
+      const waiting = this.#waiting;
+      this.#waiting = [];
+      for (const resolve of waiting) resolve();
+    }
+  }
+
+  done() {
+    this.add(-1);
+  }
+
+  wait() {
+    if (this.#count === 0) return RESOLVED;
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
 /** The floor: the one promise an operation cannot avoid, and nothing else. */
 export function floor() {
   return Promise.resolve();

@@ -215,6 +215,11 @@ function targets(result, start) {
       add("f2 listeners", "none left on the signal", r.f2.listenersLeft, 0, "");
     }
   }
+  vsPeer("r1");
+  if (r.b1) {
+    add("b1", "≤ 1.5× raw-fifo", r.b1.impls[OURS].ns / r.b1.impls[RAW].ns, 1.5);
+  }
+  vsPeer("g1");
   if (start) add("start-up", "≤ 1.1× empty module", start.ratio, 1.1);
   return out;
 }

@@ -21,6 +21,10 @@ import * as asyncSema from "async-sema";
 import AwaitLock from "await-lock";
 import pLimit from "p-limit";
 import * as esToolkit from "es-toolkit/promise";
+import * as asyncRwlock from "async-rwlock";
+import rwlock from "rwlock";
+import * as rocicorp from "@rocicorp/lock";
+import * as jpWaitgroup from "@jpwilliams/waitgroup";
 import { CLOCK, runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
 
 const library = process.argv[2];
@@ -35,7 +39,17 @@ const only = process.env.BENCH_ONLY?.split(",");
 const results = await runAll(
   {
     coop,
-    peers: { asyncMutex, asyncSema, AwaitLock, pLimit, esToolkit },
+    peers: {
+      asyncMutex,
+      asyncSema,
+      AwaitLock,
+      pLimit,
+      esToolkit,
+      asyncRwlock,
+      rwlock,
+      rocicorp,
+      jpWaitgroup,
+    },
   },
   { quick, trials, only, log: (line) => console.error(line) },
 );

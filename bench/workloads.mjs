@@ -13,10 +13,13 @@
 
 import {
   floor,
+  RawBarrier,
   RawCondition,
   RawEvent,
   RawLock,
+  RawReadWriteLock,
   RawSemaphore,
+  RawWaitGroup,
 } from "./baselines.mjs";
 
 /** The npm peers, in the order tables list them. */
@@ -26,6 +29,10 @@ export const PEERS = [
   "await-lock",
   "p-limit",
   "es-toolkit",
+  "async-rwlock",
+  "rwlock",
+  "@rocicorp/lock",
+  "@jpwilliams/waitgroup",
 ];
 
 /** Names of the implementations that are not peers. */
@@ -395,6 +402,143 @@ function timedWaits({ coop, peers }, withSignal) {
 }
 
 /**
+ * 100 tasks share one reader-writer lock, 90% of their turns reading and
+ * 10% writing; each holds it across one promise turn, so that readers
+ * overlap and writers wait for them.
+ */
+function readWriteWorkload({ coop, peers }) {
+  const TASKS = 100;
+  const writes = (task, i) => (task * 7 + i) % 10 === 0;
+  const run = (turn) => (n) => {
+    const perTask = Math.max(1, Math.round(n / TASKS));
+    const all = [];
+    for (let task = 0; task < TASKS; task++) {
+      all.push((async () => {
+        for (let i = 0; i < perTask; i++) await turn(writes(task, i));
+      })());
+    }
+    return Promise.all(all);
+  };
+  const AsyncRwLock = peers.asyncRwlock.RWLock;
+  const CallbackRwLock = peers.rwlock;
+  const RociRwLock = peers.rocicorp.RWLock;
+  const impls = {
+    [OURS]: () => {
+      const lock = new coop.ReadWriteLock();
+      return async (write) => {
+        const releaser = await (write ? lock.write() : lock.read());
+        await floor();
+        releaser.release();
+      };
+    },
+    "async-rwlock": () => {
+      const lock = new AsyncRwLock();
+      return async (write) => {
+        await (write ? lock.writeLock() : lock.readLock());
+        await floor();
+        lock.unlock();
+      };
+    },
+    // Callbacks, so each turn wraps its grant in a promise.
+    "rwlock": () => {
+      const lock = new CallbackRwLock();
+      return async (write) => {
+        const release = await new Promise((resolve) =>
+          write ? lock.writeLock(resolve) : lock.readLock(resolve)
+        );
+        await floor();
+        release();
+      };
+    },
+    "@rocicorp/lock": () => {
+      const lock = new RociRwLock();
+      return async (write) => {
+        const release = await (write ? lock.write() : lock.read());
+        await floor();
+        release();
+      };
+    },
+    [RAW]: () => {
+      const lock = new RawReadWriteLock();
+      return async (write) => {
+        if (write) {
+          await lock.write();
+          await floor();
+          lock.releaseWrite();
+        } else {
+          await lock.read();
+          await floor();
+          lock.releaseRead();
+        }
+      };
+    },
+    [FLOOR]: () => async () => {
+      await floor();
+      await floor();
+    },
+  };
+  // @rocicorp/lock needs Promise.withResolvers (Node 22 and later).
+  if (typeof Promise.withResolvers !== "function") {
+    delete impls["@rocicorp/lock"];
+  }
+  const out = {};
+  for (const [name, make] of Object.entries(impls)) {
+    out[name] = timed(run(make()));
+  }
+  return out;
+}
+
+/** A barrier of 8 parties, 8 tasks meeting at it round after round. */
+function barrierWorkload({ coop }) {
+  const PARTIES = 8;
+  const rounds = (barrier) => (n) => {
+    const perTask = Math.max(1, Math.round(n / PARTIES));
+    const all = [];
+    for (let task = 0; task < PARTIES; task++) {
+      all.push((async () => {
+        for (let i = 0; i < perTask; i++) await barrier.wait();
+      })());
+    }
+    return Promise.all(all);
+  };
+  return {
+    [OURS]: timed(rounds(new coop.Barrier(PARTIES))),
+    [RAW]: timed(rounds(new RawBarrier(PARTIES))),
+    [FLOOR]: timed(rounds({ wait: floor })),
+  };
+}
+
+/**
+ * A wait group per round: 10 tasks counted in with one `add(10)`, each
+ * done after a promise turn, and 2 waiters; `n` counts the tasks.
+ */
+function waitGroupWorkload({ coop, peers }) {
+  const TASKS = 10;
+  const rounds = (group) => {
+    const task = async () => {
+      await floor();
+      group.done();
+    };
+    return async (n) => {
+      for (let done = 0; done < n; done += TASKS) {
+        group.add(TASKS);
+        const all = [group.wait(), group.wait()];
+        for (let i = 0; i < TASKS; i++) all.push(task());
+        await Promise.all(all);
+      }
+    };
+  };
+  return {
+    [OURS]: timed(rounds(new coop.WaitGroup())),
+    "@jpwilliams/waitgroup": timed(
+      rounds(new peers.jpWaitgroup.WaitGroup()),
+    ),
+    [RAW]: timed(rounds(new RawWaitGroup())),
+    [FLOOR]: timed(rounds({ add: noop, done: noop, wait: floor })),
+  };
+}
+
+/**
  * Every workload: `n` is the operations per trial in a full run, `quick`
  * in a quick one.
  */
@@ -475,6 +619,27 @@ export function workloads(libs) {
       quick: 50_000,
       impls: f2,
       signal,
+    },
+    {
+      id: "r1",
+      title: "ReadWriteLock, 100 tasks, 90% reads / 10% writes",
+      n: 100_000,
+      quick: 30_000,
+      impls: readWriteWorkload(libs),
+    },
+    {
+      id: "b1",
+      title: "Barrier of 8 parties, round after round",
+      n: 100_000,
+      quick: 30_000,
+      impls: barrierWorkload(libs),
+    },
+    {
+      id: "g1",
+      title: "WaitGroup add(10)/done()/wait() per round",
+      n: 100_000,
+      quick: 30_000,
+      impls: waitGroupWorkload(libs),
     },
   ];
 }
