@@ -41,9 +41,16 @@ interface Entry {
   readonly key: string | number;
   /** Permits held, at most the lock's concurrency. */
   held: number;
-  /** Made when someone first has to wait for this key. */
-  queue: WaitQueue<Releaser> | undefined;
+  /**
+   * Made when someone first has to wait for this key. A waiter's `data`
+   * says whether it is handed the bare entry (a `use()`, which releases
+   * it itself) rather than a Releaser.
+   */
+  queue: WaitQueue<Grant, boolean> | undefined;
 }
+
+/** What a waiter is handed. */
+type Grant = Releaser | Entry;
 
 // A releaser is an object literal, as Semaphore's are: V8 settles a promise
 // with a plain object faster.
@@ -107,6 +114,11 @@ function manyReleaser(releasers: Releaser[]): Releaser {
 function canonical(a: string | number, b: string | number): number {
   if (typeof a !== typeof b) return typeof a === "number" ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether `key` is one valid key, not an array: the common case. */
+function isPlainKey(key: unknown): key is string | number {
+  return typeof key === "string" || (typeof key === "number" && key === key);
 }
 
 /** Checks one key: a `TypeError` or `RangeError` naming it. */
@@ -348,15 +360,12 @@ export class KeyedLock<K extends string | number = string> {
    * ```
    */
   acquire(key: K | readonly K[], options?: WaitOptions): Promise<Releaser> {
-    if (
-      (typeof key === "string" || (typeof key === "number" && key === key)) &&
-      options === undefined
-    ) {
+    if (isPlainKey(key) && options === undefined) {
       // The common case: one key, no options.
       if (this.#closed) return Promise.reject(this.#reason);
-      const releaser = this.#tryTake(key);
-      if (releaser !== undefined) return Promise.resolve(releaser);
-      return this.#queueOf(key).enqueuePlain(undefined);
+      const entry = this.#take(key);
+      if (entry !== undefined) return Promise.resolve(keyReleaser(this, entry));
+      return this.#line(key).enqueuePlain(false) as Promise<Releaser>;
     }
     let keys: K[];
     let wait: Wait;
@@ -374,8 +383,8 @@ export class KeyedLock<K extends string | number = string> {
   #acquireOne(key: K, wait: Wait): Promise<Releaser> {
     if (this.#closed) return Promise.reject(this.#reason);
     if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
-    const releaser = this.#tryTake(key);
-    if (releaser !== undefined) return Promise.resolve(releaser);
+    const entry = this.#take(key);
+    if (entry !== undefined) return Promise.resolve(keyReleaser(this, entry));
     return this.#enqueue(key, wait);
   }
 
@@ -387,14 +396,15 @@ export class KeyedLock<K extends string | number = string> {
     const taken: Releaser[] = [];
     try {
       for (const key of keys) {
-        let releaser = this.#tryTake(key);
-        if (releaser === undefined) {
-          releaser = await this.#enqueue(key, wait);
-          taken.push(releaser);
-          // A close or an abort may have come between the grant and now.
-          if (this.#closed) throw this.#reason;
-          if (wait.signal?.aborted) throw wait.signal.reason;
-        } else taken.push(releaser);
+        const entry = this.#take(key);
+        if (entry !== undefined) {
+          taken.push(keyReleaser(this, entry));
+          continue;
+        }
+        taken.push(await this.#enqueue(key, wait));
+        // A close or an abort may have come between the grant and now.
+        if (this.#closed) throw this.#reason;
+        if (wait.signal?.aborted) throw wait.signal.reason;
       }
     } catch (error) {
       for (let i = taken.length; i-- > 0;) taken[i].release();
@@ -403,25 +413,26 @@ export class KeyedLock<K extends string | number = string> {
     return manyReleaser(taken);
   }
 
-  // Takes a permit of `key` if one is free and no one waits for it.
-  #tryTake(key: string | number): Releaser | undefined {
+  // Takes a permit of `key` if one is free and no one waits for it, making
+  // the key's entry if it is idle.
+  #take(key: string | number): Entry | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) {
       const created: Entry = { key, held: 1, queue: undefined };
       this.#entries.set(key, created);
-      return keyReleaser(this, created);
+      return created;
     }
     if (
       entry.held < this.#concurrency &&
       (entry.queue === undefined || entry.queue.head === undefined)
     ) {
       entry.held++;
-      return keyReleaser(this, entry);
+      return entry;
     }
     return undefined;
   }
 
-  // Whether `#tryTake(key)` would succeed.
+  // Whether `#take(key)` would succeed.
   #available(key: string | number): boolean {
     const entry = this.#entries.get(key);
     return entry === undefined ||
@@ -429,22 +440,21 @@ export class KeyedLock<K extends string | number = string> {
         (entry.queue === undefined || entry.queue.head === undefined));
   }
 
-  // The line of a key that is held, so has an entry.
-  #queueOf(key: string | number): WaitQueue<Releaser> {
+  // The line of a key that is held, so has an entry, for one more waiter.
+  #line(key: string | number): WaitQueue<Grant, boolean> {
     const entry = this.#entries.get(key)!;
-    const queue = entry.queue ??= new WaitQueue<Releaser>(this.#left);
     this.#waiting++;
-    return queue;
+    return entry.queue ??= new WaitQueue<Grant, boolean>(this.#left);
   }
 
   // Waits in the line of a key that is held.
   #enqueue(key: string | number, wait: Wait): Promise<Releaser> {
-    const queue = this.#queueOf(key);
+    const queue = this.#line(key);
     const before = queue.size;
-    const promise = queue.enqueue(wait, ACQUIRE, undefined);
+    const promise = queue.enqueue(wait, ACQUIRE, false);
     // A passed deadline rejects without joining the line.
     if (queue.size === before) this.#waiting--;
-    return promise;
+    return promise as Promise<Releaser>;
   }
 
   // Gives a permit back: straight to the key's first waiter, or else to
@@ -453,7 +463,7 @@ export class KeyedLock<K extends string | number = string> {
     const waiter = entry.queue?.shift();
     if (waiter !== undefined) {
       this.#waiting--;
-      waiter.resolve(keyReleaser(this, entry));
+      waiter.resolve(waiter.data ? entry : keyReleaser(this, entry));
       return;
     }
     if (--entry.held === 0) this.#entries.delete(entry.key);
@@ -487,9 +497,12 @@ export class KeyedLock<K extends string | number = string> {
   tryAcquire(key: K | readonly K[]): Releaser | undefined {
     const keys = keysOf(key, `call ${NAME}.tryAcquire()`);
     if (this.#closed) return undefined;
-    if (keys.length === 1) return this.#tryTake(keys[0]);
+    if (keys.length === 1) {
+      const entry = this.#take(keys[0]);
+      return entry === undefined ? undefined : keyReleaser(this, entry);
+    }
     for (const k of keys) if (!this.#available(k)) return undefined;
-    return manyReleaser(keys.map((k) => this.#tryTake(k)!));
+    return manyReleaser(keys.map((k) => keyReleaser(this, this.#take(k)!)));
   }
 
   /**
@@ -522,11 +535,27 @@ export class KeyedLock<K extends string | number = string> {
     fn: () => T | PromiseLike<T>,
     options?: WaitOptions,
   ): Promise<T> {
-    keysOf(key, `call ${NAME}.use()`);
+    const plain = isPlainKey(key);
+    if (!plain) keysOf(key, `call ${NAME}.use()`);
     if (typeof fn !== "function") {
       throw new TypeError(
         cannot(`call ${NAME}.use()`, "fn", "a function", fn),
       );
+    }
+    if (plain && options === undefined) {
+      // The common case: one key, no options, and no Releaser to make.
+      if (this.#closed) throw this.#reason;
+      const entry = await (this.#take(key) ??
+        this.#line(key).enqueuePlain(true) as Promise<Entry>);
+      try {
+        const result = fn();
+        return (typeof result === "object" && result !== null) ||
+            typeof result === "function"
+          ? await result
+          : result;
+      } finally {
+        this.#release(entry);
+      }
     }
     const releaser = await this.acquire(key, options);
     try {

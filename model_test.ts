@@ -837,7 +837,9 @@ class KeyedModel extends ModelBase {
       }
     }
     this.outcomes.set(w.id, "ok");
-    this.holders.set(w.id, w.keys);
+    if (w.use === undefined) this.holders.set(w.id, w.keys);
+    // A use() runs its function and gives its keys back, in reverse.
+    else for (let i = w.keys.length; i-- > 0;) this.release(w.keys[i]);
   }
 
   /** Records how `w` failed and gives back what it took, in reverse. */
@@ -911,12 +913,12 @@ class KeyedReal extends RealBase {
     this.locks = new KeyedLock<ModelKey>({ concurrency, loop: this.loop });
   }
 
-  follow(id: number, promise: Promise<Releaser>): void {
+  follow(id: number, promise: Promise<Releaser | undefined>): void {
     promise.then(
       (releaser) => {
         assert.ok(!this.outcomes.has(id), `waiter ${id} settled twice`);
         this.outcomes.set(id, "ok");
-        this.releasers.set(id, releaser);
+        if (releaser !== undefined) this.releasers.set(id, releaser);
       },
       (error) => {
         assert.ok(!this.outcomes.has(id), `waiter ${id} settled twice`);
@@ -1014,6 +1016,42 @@ function keyedSteps(): fc.Arbitrary<Step<KeyedModel, KeyedReal>>[] {
         compare,
       )
     ),
+    fc.tuple(keysArb, optionSpec).map(([keys, spec]): C =>
+      new Cmd(
+        `use(${show(keys)}, ${showSpec(spec)})`,
+        () => true,
+        (m, r) => {
+          const id = m.nextId++;
+          const { options, deadline, aborted, shared } = makeOptions(
+            spec,
+            id,
+            m,
+            r,
+          );
+          const w: KeyedWaiter = {
+            id,
+            deadline,
+            shared,
+            use: "return",
+            keys: canonicalKeys(keys),
+            taken: 0,
+            seq: -1,
+          };
+          m.start(w, aborted);
+          r.follow(
+            id,
+            r.locks.use(keys, () => {
+              // The function runs holding every key.
+              for (const key of canonicalKeys(keys)) {
+                assert.ok(r.locks.held(key) > 0, `use() holds ${key}`);
+              }
+              return undefined;
+            }, options),
+          );
+        },
+        compare,
+      )
+    ),
     keysArb.map((keys): C =>
       new Cmd(`tryAcquire(${show(keys)})`, () => true, (m, r) => {
         const id = m.nextId++;
@@ -1064,7 +1102,7 @@ function keyedSteps(): fc.Arbitrary<Step<KeyedModel, KeyedReal>>[] {
   ];
 }
 
-Deno.test("KeyedLock agrees with its model under random single- and multi-key acquires, tryAcquire(), releases, timeouts, aborts and close()", async () => {
+Deno.test("KeyedLock agrees with its model under random single- and multi-key acquires, use(), tryAcquire(), releases, timeouts, aborts and close()", async () => {
   const steps = keyedSteps();
   await fc.assert(
     fc.asyncProperty(
