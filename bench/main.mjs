@@ -214,6 +214,7 @@ function targets(result, start) {
       add("f2 listeners", "none left on the signal", r.f2.listenersLeft, 0, "");
     }
   }
+  vsPeer("k1");
   if (start) add("start-up", "≤ 1.1× empty module", start.ratio, 1.1);
   return out;
 }

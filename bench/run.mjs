@@ -16,6 +16,7 @@
 
 import process from "node:process";
 import os from "node:os";
+import AsyncLock from "async-lock";
 import * as asyncMutex from "async-mutex";
 import * as asyncSema from "async-sema";
 import AwaitLock from "await-lock";
@@ -35,7 +36,7 @@ const only = process.env.BENCH_ONLY?.split(",");
 const results = await runAll(
   {
     coop,
-    peers: { asyncMutex, asyncSema, AwaitLock, pLimit, esToolkit },
+    peers: { asyncMutex, asyncSema, AwaitLock, pLimit, esToolkit, AsyncLock },
   },
   { quick, trials, only, log: (line) => console.error(line) },
 );

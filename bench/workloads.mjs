@@ -15,6 +15,7 @@ import {
   floor,
   RawCondition,
   RawEvent,
+  RawKeyedLock,
   RawLock,
   RawSemaphore,
 } from "./baselines.mjs";
@@ -26,6 +27,7 @@ export const PEERS = [
   "await-lock",
   "p-limit",
   "es-toolkit",
+  "async-lock",
 ];
 
 /** Names of the implementations that are not peers. */
@@ -355,6 +357,45 @@ function timedWaits({ coop, peers }, withSignal) {
 }
 
 /**
+ * k1: rounds of 10,000 tasks started at once, task `i` running a no-op
+ * under key `i % 100`, so each key has a line of 100: the per-user lock of
+ * a busy server. Every implementation removes a key once it is idle.
+ */
+function keyedWorkload({ coop, peers }) {
+  const TASKS = 10_000;
+  const KEYS = Array.from({ length: 100 }, (_, i) => `user:${i}`);
+  const rounds = (task) => async (n) => {
+    for (let done = 0; done < n; done += TASKS) {
+      const all = new Array(TASKS);
+      for (let i = 0; i < TASKS; i++) all[i] = task(KEYS[i % KEYS.length]);
+      await Promise.all(all);
+    }
+  };
+  const { Mutex } = peers.asyncMutex;
+  const locks = new coop.KeyedLock();
+  const asyncLock = new peers.AsyncLock();
+  // A `Map<key, Mutex>` as users write it over async-mutex: made on first
+  // use, deleted when the holder leaves it unlocked.
+  const mutexes = new Map();
+  const raw = new RawKeyedLock();
+  return {
+    [OURS]: timed(rounds((key) => locks.use(key, noop))),
+    "async-lock": timed(rounds((key) => asyncLock.acquire(key, noop))),
+    "async-mutex": timed(rounds(async (key) => {
+      let mutex = mutexes.get(key);
+      if (mutex === undefined) mutexes.set(key, mutex = new Mutex());
+      try {
+        return await mutex.runExclusive(noop);
+      } finally {
+        if (!mutex.isLocked()) mutexes.delete(key);
+      }
+    })),
+    [RAW]: timed(rounds((key) => raw.use(key, noop))),
+    [FLOOR]: timed(rounds(floor)),
+  };
+}
+
+/**
  * Every workload: `n` is the operations per trial in a full run, `quick`
  * in a quick one.
  */
@@ -428,6 +469,13 @@ export function workloads(libs) {
       quick: 50_000,
       impls: f2,
       signal,
+    },
+    {
+      id: "k1",
+      title: "KeyedLock: 10,000 tasks over 100 keys",
+      n: 50_000,
+      quick: 20_000,
+      impls: keyedWorkload(libs),
     },
   ];
 }
