@@ -395,16 +395,19 @@ export class KeyedLock<K extends string | number = string> {
     if (wait.signal?.aborted) throw wait.signal.reason;
     const taken: Releaser[] = [];
     try {
-      for (const key of keys) {
-        const entry = this.#take(key);
+      for (let i = 0; i < keys.length; i++) {
+        const entry = this.#take(keys[i]);
         if (entry !== undefined) {
           taken.push(keyReleaser(this, entry));
           continue;
         }
-        taken.push(await this.#enqueue(key, wait));
-        // A close or an abort may have come between the grant and now.
-        if (this.#closed) throw this.#reason;
-        if (wait.signal?.aborted) throw wait.signal.reason;
+        taken.push(await this.#enqueue(keys[i], wait));
+        // A close or an abort may have come between that grant and now: it
+        // stops the acquire unless that was its last key.
+        if (i + 1 < keys.length) {
+          if (this.#closed) throw this.#reason;
+          if (wait.signal?.aborted) throw wait.signal.reason;
+        }
       }
     } catch (error) {
       for (let i = taken.length; i-- > 0;) taken[i].release();

@@ -1,3 +1,4 @@
+import { untilStarted, waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { KeyedLock } from "./keyed_lock.ts";
 import type { Releaser } from "./semaphore.ts";
@@ -16,6 +17,70 @@ import {
 } from "./_test_util.ts";
 
 const ACQUIRE = "KeyedLock.acquire()";
+
+// ---------------------------------------------------------------------------
+// The shared wait suite, for each wait on a key whose permits are all held.
+// The lock has `GRANTS` permits per key and the fixture holds them all, so
+// that each grant is the release of one of them.
+
+const GRANTS = 64;
+
+interface Fixture {
+  locks: KeyedLock;
+  /** Permits of "k" the fixture holds, to release one per grant. */
+  held: Releaser[];
+}
+
+function heldFixture(loop?: IOLoop): Fixture {
+  const locks = new KeyedLock({ concurrency: GRANTS, loop });
+  const held = Array.from({ length: GRANTS }, () => locks.tryAcquire("k")!);
+  return { locks, held };
+}
+
+const keyedSubject = {
+  className: "KeyedLock",
+  what: ACQUIRE,
+  make: heldFixture,
+  makeAvailable: (loop?: IOLoop): Fixture => ({
+    locks: new KeyedLock({ concurrency: GRANTS, loop }),
+    held: [],
+  }),
+  grant: (f: Fixture) => f.held.pop()?.release(),
+  waiters: (f: Fixture) => f.locks.waiters(),
+  primitive: (f: Fixture) => f.locks,
+  state: (f: Fixture) => [
+    f.locks.size,
+    f.locks.held("k"),
+    f.locks.held("a"),
+    f.locks.waiters(),
+  ],
+  close: (f: Fixture, reason?: unknown) => f.locks.close(reason),
+};
+
+waitSuite(Deno.test, {
+  ...keyedSubject,
+  name: "KeyedLock.acquire()",
+  wait: (f, options) => f.locks.acquire("k", options),
+});
+
+waitSuite(Deno.test, {
+  ...keyedSubject,
+  name: "KeyedLock.acquire(keys)",
+  wait: (f, options) => f.locks.acquire(["k", "a"], options),
+});
+
+waitSuite(Deno.test, {
+  ...keyedSubject,
+  name: "KeyedLock.use()",
+  wait: (f, options) => untilStarted((fn) => f.locks.use("k", fn, options)),
+});
+
+waitSuite(Deno.test, {
+  ...keyedSubject,
+  name: "KeyedLock.use(keys)",
+  wait: (f, options) =>
+    untilStarted((fn) => f.locks.use(["a", "k"], fn, options)),
+});
 
 /** Counts holders per key and fails the moment a key has too many. */
 class Occupancy {
