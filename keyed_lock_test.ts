@@ -1,5 +1,6 @@
 import { untilStarted, waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
+import process from "node:process";
 import { KeyedLock } from "./keyed_lock.ts";
 import type { Releaser } from "./semaphore.ts";
 import { ClosedError, TimeoutError } from "./errors.ts";
@@ -1182,12 +1183,67 @@ Deno.test("KeyedLock: callers arriving at every step of a release never make two
   }
 });
 
-Deno.test("KeyedLock: a million keys used once leave size 0", async () => {
-  const locks = new KeyedLock<number>();
-  for (let i = 0; i < 1_000_000; i++) (await locks.acquire(i)).release();
+/**
+ * A full collection, where the runtime offers one: `globalThis.gc` under
+ * `--expose-gc` (`deno task stress`, `node --expose-gc`), `Bun.gc` on Bun.
+ */
+function collector(): (() => void) | undefined {
+  const g = globalThis as {
+    gc?: () => void;
+    Bun?: { gc(force: boolean): void };
+  };
+  if (typeof g.gc === "function") return () => g.gc!();
+  if (g.Bun !== undefined) return () => g.Bun!.gc(true);
+  return undefined;
+}
+
+function heapUsed(gc: () => void): number {
+  for (let i = 0; i < 4; i++) gc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** Uses `count` keys once each, a tenth of them by two callers in turn. */
+async function useKeysOnce(
+  locks: KeyedLock<string | number>,
+  from: number,
+  count: number,
+): Promise<void> {
+  const BATCH = 1000;
+  for (let start = from; start < from + count; start += BATCH) {
+    const work: Promise<unknown>[] = [];
+    for (let i = start; i < start + BATCH; i++) {
+      const key = i % 2 ? i : `key:${i}`;
+      if (i % 10 === 0) {
+        // Two callers: the second waits in the key's line, then takes over.
+        work.push(locks.use(key, () => Promise.resolve()));
+        work.push(locks.acquire(key).then((r) => r.release()));
+      } else if (i % 3 === 0) {
+        work.push(locks.use(key, () => i));
+      } else {
+        work.push(locks.acquire(key).then((r) => r.release()));
+      }
+    }
+    await Promise.all(work);
+    assert.equal(locks.size, 0);
+  }
+}
+
+Deno.test("KeyedLock: a million keys used once leave size 0, and the heap where it was", async () => {
+  const locks = new KeyedLock<string | number>();
+  const gc = collector();
+  await useKeysOnce(locks, -10_000, 10_000); // Warm-up.
+  const before = gc ? heapUsed(gc) : 0;
+  await useKeysOnce(locks, 0, 1_000_000);
   assert.equal(locks.size, 0);
   assert.equal(locks.waiters(), 0);
   assertRendered(locks, "<KeyedLock keys=0 waiters=0>");
+  assert.equal(IOLoop.current().pendingTimers, 0);
+  // Where the runtime lets a test collect garbage, 1,000,000 keys leaking
+  // even a byte each would show.
+  if (gc) {
+    const growth = heapUsed(gc) - before;
+    assert.ok(growth < 1024 * 1024, `the heap grew by ${growth} bytes`);
+  }
 });
 
 // ---------------------------------------------------------------------------
