@@ -181,7 +181,7 @@ function keysOf<K extends string | number>(
  *   started waiting.
  * - **No barging**: a released key goes straight to its first waiter, and
  *   its entry stays while it does, so a newcomer can never slip in between
- *   and make three holders of a lock meant for two.
+ *   and hold the key alongside the waiter it was handed to.
  * - **No leaks**: {@linkcode KeyedLock.size} counts exactly the keys held
  *   or waited for; a million keys used once leave nothing behind.
  * - **Several keys, no deadlock**: `acquire(["a", "b"])` takes its keys one
@@ -289,9 +289,8 @@ export class KeyedLock<K extends string | number = string> {
    */
   constructor(options?: { concurrency?: number; loop?: IOLoop }) {
     this.#loop = loopOption(options, NAME);
-    const concurrency = options?.concurrency === undefined
-      ? 1
-      : options.concurrency;
+    const given = options?.concurrency;
+    const concurrency = given === undefined ? 1 : given;
     const action = `create ${NAME}`;
     if (typeof concurrency !== "number") {
       throw new TypeError(
