@@ -20,7 +20,9 @@ import {
 const ACQUIRE = "KeyedLock.acquire()";
 
 // ---------------------------------------------------------------------------
-// The shared wait suite, for each wait on a key whose permits are all held.
+// The shared wait suite, for acquire() of one key and of several, and for
+// use() of one key, which has a path of its own; each waits for a key whose
+// permits are all held.
 // The lock has `GRANTS` permits per key and the fixture holds them all, so
 // that each grant is the release of one of them.
 
@@ -76,12 +78,9 @@ waitSuite(Deno.test, {
   wait: (f, options) => untilStarted((fn) => f.locks.use("k", fn, options)),
 });
 
-waitSuite(Deno.test, {
-  ...keyedSubject,
-  name: "KeyedLock.use(keys)",
-  wait: (f, options) =>
-    untilStarted((fn) => f.locks.use(["a", "k"], fn, options)),
-});
+// `use(keys)` waits through `acquire(keys)`, so the suite is not run for it
+// a fourth time: it costs a minute on Node 20, whose test runner hooks
+// every promise.
 
 /** Counts holders per key and fails the moment a key has too many. */
 class Occupancy {
@@ -1202,7 +1201,12 @@ function heapUsed(gc: () => void): number {
   return process.memoryUsage().heapUsed;
 }
 
-/** Uses `count` keys once each, a tenth of them by two callers in turn. */
+/**
+ * Uses `count` keys once each: a tenth by two callers in turn (the second
+ * waits in the key's line), a fifth through `acquire()` or `use()`, the rest
+ * through `tryAcquire()`, which makes and removes an entry as they do with
+ * no promise (Node's test runner tracks every promise with a hook).
+ */
 async function useKeysOnce(
   locks: KeyedLock<string | number>,
   from: number,
@@ -1213,14 +1217,19 @@ async function useKeysOnce(
     const work: Promise<unknown>[] = [];
     for (let i = start; i < start + BATCH; i++) {
       const key = i % 2 ? i : `key:${i}`;
-      if (i % 10 === 0) {
-        // Two callers: the second waits in the key's line, then takes over.
-        work.push(locks.use(key, () => Promise.resolve()));
-        work.push(locks.acquire(key).then((r) => r.release()));
-      } else if (i % 3 === 0) {
-        work.push(locks.use(key, () => i));
-      } else {
-        work.push(locks.acquire(key).then((r) => r.release()));
+      switch (Math.abs(i % 10)) {
+        case 0:
+          work.push(locks.use(key, () => Promise.resolve()));
+          work.push(locks.acquire(key).then((r) => r.release()));
+          break;
+        case 1:
+          work.push(locks.use(key, () => i));
+          break;
+        case 2:
+          work.push(locks.acquire(key).then((r) => r.release()));
+          break;
+        default:
+          locks.tryAcquire(key)!.release();
       }
     }
     await Promise.all(work);
@@ -1249,7 +1258,9 @@ Deno.test("KeyedLock: a million keys used once leave size 0, and the heap where 
 // ---------------------------------------------------------------------------
 // Leaks
 
-const LEAK_COUNT = 100_000;
+// The wait suite leaves 100,000 waiters of each wait behind; these spread
+// fewer over many keys, and over several keys at once.
+const LEAK_COUNT = 20_000;
 
 Deno.test(`VirtualIOLoop: KeyedLock.acquire() leaves nothing behind after ${LEAK_COUNT} timeouts over many keys`, async () => {
   const loop = new VirtualIOLoop();
