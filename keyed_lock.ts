@@ -245,6 +245,14 @@ function keysOf<K extends string | number>(
  * ```
  */
 export class KeyedLock<K extends string | number = string> {
+  // V8 builds an object's layout through map transitions, and a full
+  // collection drops those no live object uses, deoptimizing the code built
+  // on them. Releasers are short-lived, so one of each kind is kept for good.
+  static readonly #layouts = [
+    keyReleaser(new KeyedLock(), { key: "", held: 0, queue: undefined }),
+    manyReleaser([]),
+  ];
+
   static {
     releaseEntry = (lock, entry) => lock.#release(entry);
   }
