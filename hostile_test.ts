@@ -12,6 +12,7 @@ import {
   Condition,
   Event,
   IOLoop,
+  KeyedLock,
   Lock,
   ReadWriteLock,
   Semaphore,
@@ -1560,5 +1561,267 @@ for (const [label, parties, expected] of BAD_PARTIES) {
     expectThrow(() => new Barrier(parties as never), expected);
     // Checked before the options: a bad pair names the parties.
     expectThrow(() => new Barrier(parties as never, null as never), expected);
+  });
+}
+
+// ---------------------------------------------------------------------------
+// KeyedLock: bad keys, options, concurrency and fn, on a busy lock (two keys
+// held, one waiter with a timer) and on free keys.
+
+/** A KeyedLock holding "a" and 1, with a timed waiter for "a". */
+function busyKeyed(): Subject {
+  const loop = new VirtualIOLoop();
+  const x = new KeyedLock<string | number>({ loop });
+  const held = [x.tryAcquire("a")!, x.tryAcquire(1)!];
+  let releaser: { release(): void } | undefined;
+  const waiting = x.acquire("a", { timeout: 50 });
+  const waiter = pending(waiting);
+  waiting.then((r) => releaser = r, () => {});
+  return {
+    x,
+    loop,
+    state: () => ({
+      string: String(x),
+      size: x.size,
+      waiters: x.waiters(),
+      waitersOfA: x.waiters("a"),
+      heldA: x.held("a"),
+      held1: x.held(1),
+      timers: loop.pendingTimers,
+      waiter: waiter.settled,
+    }),
+    async works() {
+      held[0].release();
+      await loop.advance(0);
+      assert.deepEqual(waiter.settled, ["ok"], "the waiter got the key");
+      releaser!.release();
+      held[1].release();
+      assert.equal(x.size, 0, "every entry gone");
+      assert.equal(await x.use(["a", 1, "b"], () => "used"), "used");
+      (await x.acquire("a", { timeout: 0 })).release();
+      assert.equal(x.size, 0);
+      assert.equal(loop.pendingTimers, 0);
+    },
+  };
+}
+
+const KEYED_WAITS: readonly {
+  name: string;
+  call(x: Subject["x"], options: unknown): unknown;
+}[] = [
+  { name: "KeyedLock.acquire(key)", call: (x, o) => x.acquire("a", o) },
+  { name: "KeyedLock.acquire(free key)", call: (x, o) => x.acquire("b", o) },
+  {
+    name: "KeyedLock.acquire(keys)",
+    call: (x, o) => x.acquire(["b", "a", 1], o),
+  },
+  {
+    name: "KeyedLock.use(key)",
+    call: (x, o) => x.use("a", () => assert.fail("fn ran without the key"), o),
+  },
+  {
+    name: "KeyedLock.use(keys)",
+    call: (x, o) =>
+      x.use(["c", "b"], () => assert.fail("fn ran without the keys"), o),
+  },
+];
+
+for (const wait of KEYED_WAITS) {
+  for (const [label, options, expected] of BAD_OPTIONS) {
+    Deno.test(`${wait.name} rejects options ${label} and changes nothing`, async () => {
+      const subject = busyKeyed();
+      const before = subject.state();
+      await expectReject(() => wait.call(subject.x, options), expected);
+      await subject.loop.advance(0);
+      assert.deepEqual(subject.state(), before);
+      await subject.works();
+    });
+  }
+  for (const [label, makeSignal] of ODD_REASONS) {
+    Deno.test(`${wait.name} rejects at once with an already-aborted signal's reason, ${label}, and takes nothing`, async () => {
+      const subject = busyKeyed();
+      const signal = makeSignal();
+      const before = subject.state();
+      await expectReject(
+        () => wait.call(subject.x, { signal, timeout: 10 }),
+        { thrown: signal.reason },
+      );
+      assert.deepEqual(subject.state(), before);
+      await subject.works();
+    });
+  }
+}
+
+const throwingElement: unknown[] = ["a"];
+Object.defineProperty(throwingElement, 1, {
+  get() {
+    throw boom;
+  },
+});
+
+/** Bad keys, and what every method taking a key must do with them. */
+const BAD_KEYS: readonly [string, unknown, Expectation][] = [
+  ["undefined", undefined, { error: TypeError, argument: "key" }],
+  ["null", null, { error: TypeError, argument: "key" }],
+  ["true", true, { error: TypeError, argument: "key" }],
+  ["1n", 1n, { error: TypeError, argument: "key" }],
+  ["a symbol", Symbol("key"), { error: TypeError, argument: "key" }],
+  ["an object", {}, { error: TypeError, argument: "key" }],
+  ["a String object", new String("a"), { error: TypeError, argument: "key" }],
+  ["a Number object", new Number(1), { error: TypeError, argument: "key" }],
+  ["a function", () => "a", { error: TypeError, argument: "key" }],
+  ["a Set of keys", new Set(["a"]), { error: TypeError, argument: "key" }],
+  ["an unprintable object", unprintable, {
+    error: TypeError,
+    argument: "key",
+  }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "key",
+  }],
+  ["NaN", NaN, { error: RangeError, argument: "key" }],
+  ["an array holding NaN", ["a", NaN], {
+    error: RangeError,
+    argument: "key[1]",
+  }],
+  ["an array holding null", [1, null], {
+    error: TypeError,
+    argument: "key[1]",
+  }],
+  ["an array holding an array", [["a"]], {
+    error: TypeError,
+    argument: "key[0]",
+  }],
+  ["a sparse array", ["a", , "b"], { error: TypeError, argument: "key[1]" }],
+  ["an array whose element getter throws", throwingElement, { thrown: boom }],
+  [
+    "an array Proxy that throws on every read",
+    new Proxy(["a"], {
+      get() {
+        throw boom;
+      },
+    }),
+    { thrown: boom },
+  ],
+];
+
+for (const [label, key, expected] of BAD_KEYS) {
+  const single = !Array.isArray(key);
+  Deno.test(`KeyedLock rejects key ${label} in acquire() and use(), and throws in tryAcquire(), changing nothing`, async () => {
+    const subject = busyKeyed();
+    const x = subject.x;
+    const before = subject.state();
+    await expectReject(() => x.acquire(key), expected);
+    await expectReject(() => x.acquire(key, { timeout: 10 }), expected);
+    await expectReject(
+      () => x.use(key, () => assert.fail("fn ran")),
+      expected,
+    );
+    // A bad key is named before a bad fn.
+    await expectReject(() => x.use(key, "not a function"), expected);
+    expectThrow(() => x.tryAcquire(key), expected);
+    if (single) {
+      expectThrow(() => x.held(key), expected);
+      if (key !== undefined) expectThrow(() => x.waiters(key), expected);
+    }
+    await subject.loop.advance(0);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+}
+
+Deno.test("KeyedLock.held() and waiters() throw a TypeError for an array, changing nothing", async () => {
+  const subject = busyKeyed();
+  const before = subject.state();
+  expectThrow(() => subject.x.held(["a"]), {
+    error: TypeError,
+    argument: "key",
+  });
+  expectThrow(() => subject.x.waiters(["a"]), {
+    error: TypeError,
+    argument: "key",
+  });
+  assert.deepEqual(subject.state(), before);
+  await subject.works();
+});
+
+for (const [label, fn] of NOT_FUNCTIONS) {
+  Deno.test(`KeyedLock.use() rejects fn ${label} and takes nothing`, async () => {
+    const subject = busyKeyed();
+    const before = subject.state();
+    for (const key of ["a", "free", ["free", "a"]]) {
+      await expectReject(() => subject.x.use(key, fn), {
+        error: TypeError,
+        argument: "fn",
+      });
+    }
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  });
+}
+
+for (const [label, options, expected] of BAD_CONSTRUCTOR_OPTIONS) {
+  Deno.test(`new KeyedLock() throws for options ${label}`, () => {
+    expectThrow(() => new KeyedLock(options as never), expected);
+  });
+}
+
+const BAD_CONCURRENCY: readonly [string, unknown, Expectation][] = [
+  ["0", 0, { error: RangeError, argument: "options.concurrency" }],
+  ["-1", -1, { error: RangeError, argument: "options.concurrency" }],
+  ["1.5", 1.5, { error: RangeError, argument: "options.concurrency" }],
+  ["NaN", NaN, { error: RangeError, argument: "options.concurrency" }],
+  ["Infinity", Infinity, {
+    error: RangeError,
+    argument: "options.concurrency",
+  }],
+  ["2 ** 53", 2 ** 53, { error: RangeError, argument: "options.concurrency" }],
+  ["the string '2'", "2", {
+    error: TypeError,
+    argument: "options.concurrency",
+  }],
+  ["null", null, { error: TypeError, argument: "options.concurrency" }],
+  ["2n", 2n, { error: TypeError, argument: "options.concurrency" }],
+  ["an unprintable object", unprintable, {
+    error: TypeError,
+    argument: "options.concurrency",
+  }],
+  ["a throwing getter", {
+    get concurrency() {
+      throw boom;
+    },
+  }, { thrown: boom }],
+];
+
+for (const [label, concurrency, expected] of BAD_CONCURRENCY) {
+  Deno.test(`new KeyedLock() throws for concurrency ${label}`, () => {
+    const options = typeof concurrency === "object" && concurrency !== null &&
+        concurrency !== unprintable
+      ? concurrency
+      : { concurrency };
+    expectThrow(() => new KeyedLock(options as never), expected);
+  });
+}
+
+for (const [label, value] of THROWN) {
+  Deno.test(`KeyedLock.use() passes on ${label} thrown or rejected by fn, releases, and serves the next waiter`, async () => {
+    for (const how of ["throw", "reject", "reject later"] as const) {
+      for (const key of ["k", ["k", "j"]]) {
+        const loop = new VirtualIOLoop();
+        const x = new KeyedLock({ loop });
+        const fn = () => {
+          if (how === "throw") throw value;
+          if (how === "reject") return Promise.reject(value);
+          return loop.advance(1).then(() => Promise.reject(value));
+        };
+        const failing = x.use(key, fn);
+        const next = pending(x.acquire("k"));
+        await expectReject(() => failing, { thrown: value });
+        await loop.advance(0);
+        assert.deepEqual(next.settled, ["ok"], "the next waiter got in");
+        assert.equal(x.size, 1);
+        assert.equal(x.held("j"), 0);
+      }
+    }
   });
 }

@@ -29,3 +29,4 @@ export * from "./lock.ts";
 export * from "./wait_group.ts";
 export * from "./read_write_lock.ts";
 export * from "./barrier.ts";
+export * from "./keyed_lock.ts";

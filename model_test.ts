@@ -18,6 +18,7 @@ import {
   ClosedError,
   Condition,
   Event,
+  KeyedLock,
   Lock,
   ReadWriteLock,
   type Releaser,
@@ -1235,6 +1236,385 @@ Deno.test("Barrier agrees with its model under random waits, timeouts, aborts, a
           () => ({
             model: new BarrierModel(parties),
             real: new BarrierReal(parties),
+          }),
+          commands,
+        ),
+    ),
+    settings(),
+  );
+});
+
+// ---------------------------------------------------------------------------
+// KeyedLock: a model of per-key semaphores and one line of waiters (in the
+// order each joined a key's line, which is also the order of their timers).
+// A multi-key waiter waits in one key's line at a time, holding the keys
+// before it in the canonical order; granted, it goes on to the next key at
+// once; failing, it gives back what it took in reverse. After every step
+// the model and the lock agree on every key's holders and waiters, on
+// `size` (the keys held or waited for), on who has settled and how, and on
+// the timers armed; no key ever has more holders than `concurrency`.
+
+type ModelKey = string | number;
+const KEY_POOL: readonly ModelKey[] = [0, 1, "a", "b"];
+
+/** One acquire while it waits. */
+interface KeyedWaiter extends ModelWaiter {
+  /** Its keys, deduplicated, in the canonical order. */
+  keys: ModelKey[];
+  /** How many of `keys` it holds; it waits for `keys[taken]`. */
+  taken: number;
+  /** Joining order of its place in a line, and so of its timer. */
+  seq: number;
+}
+
+function canonicalKeys(keys: ModelKey | ModelKey[]): ModelKey[] {
+  const list = [...new Set(Array.isArray(keys) ? keys : [keys])];
+  return list.sort((a, b) =>
+    typeof a !== typeof b
+      ? (typeof a === "number" ? -1 : 1)
+      : a < b
+      ? -1
+      : a > b
+      ? 1
+      : 0
+  );
+}
+
+class KeyedModel extends ModelBase {
+  override queue: KeyedWaiter[] = [];
+  held = new Map<ModelKey, number>();
+  /** Granted acquires and tryAcquires, by id, with the keys they hold. */
+  holders = new Map<number, ModelKey[]>();
+  spent: number[] = [];
+  outcomes = new Map<number, string>();
+  override closed = false;
+  seq = 0;
+
+  constructor(readonly concurrency: number) {
+    super();
+  }
+
+  available(key: ModelKey): boolean {
+    return (this.held.get(key) ?? 0) < this.concurrency &&
+      !this.queue.some((w) => w.keys[w.taken] === key);
+  }
+
+  take(key: ModelKey): void {
+    const n = (this.held.get(key) ?? 0) + 1;
+    assert.ok(n <= this.concurrency, `model: ${n} holders of ${key}`);
+    this.held.set(key, n);
+  }
+
+  /** Gives a permit back: to the key's first waiter, or to the key. */
+  release(key: ModelKey): void {
+    const w = this.queue.find((w) => w.keys[w.taken] === key);
+    if (w !== undefined) {
+      this.queue.splice(this.queue.indexOf(w), 1);
+      w.taken++;
+      this.proceed(w);
+      return;
+    }
+    const n = this.held.get(key)! - 1;
+    if (n === 0) this.held.delete(key);
+    else this.held.set(key, n);
+  }
+
+  /** Takes `w`'s keys from `w.taken` on, until one must be waited for. */
+  proceed(w: KeyedWaiter): void {
+    while (w.taken < w.keys.length) {
+      const key = w.keys[w.taken];
+      if (this.available(key)) {
+        this.take(key);
+        w.taken++;
+      } else if (w.deadline <= this.time) {
+        return this.fail(w, "timeout");
+      } else {
+        w.seq = this.seq++;
+        this.queue.push(w);
+        return;
+      }
+    }
+    this.outcomes.set(w.id, "ok");
+    if (w.use === undefined) this.holders.set(w.id, w.keys);
+    // A use() runs its function and gives its keys back, in reverse.
+    else for (let i = w.keys.length; i-- > 0;) this.release(w.keys[i]);
+  }
+
+  /** Records how `w` failed and gives back what it took, in reverse. */
+  fail(w: KeyedWaiter, how: string): void {
+    this.outcomes.set(w.id, how);
+    for (let i = w.taken; i-- > 0;) this.release(w.keys[i]);
+  }
+
+  start(w: KeyedWaiter, aborted: boolean): void {
+    if (this.closed) this.outcomes.set(w.id, "closed");
+    else if (aborted) this.outcomes.set(w.id, "abort");
+    else this.proceed(w);
+  }
+
+  /** Fires each expired timer in turn, the clock at its deadline. */
+  override advance(ms: number): void {
+    const target = this.time + ms;
+    while (true) {
+      const due = this.queue
+        .filter((w) => w.deadline <= target)
+        .sort((a, b) => a.deadline - b.deadline || a.seq - b.seq);
+      if (due.length === 0) break;
+      const w = due[0];
+      this.time = Math.max(this.time, w.deadline);
+      this.queue.splice(this.queue.indexOf(w), 1);
+      this.fail(w, "timeout");
+    }
+    this.time = target;
+  }
+
+  /** Every waiter on the signal leaves first; then each gives back its keys. */
+  override abortShared(k: number): void {
+    this.sharedAborted[k] = true;
+    const leaving = this.queue
+      .filter((w) => w.shared === k)
+      .sort((a, b) => a.seq - b.seq);
+    this.queue = this.queue.filter((w) => w.shared !== k);
+    for (const w of leaving) this.fail(w, "abort");
+  }
+
+  override abort(id: number): void {
+    const w = this.queue.find((w) => w.id === id);
+    if (w === undefined) return;
+    this.queue.splice(this.queue.indexOf(w), 1);
+    this.fail(w, "abort");
+  }
+
+  override close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const leaving = this.queue;
+    this.queue = [];
+    for (const w of leaving) this.fail(w, "closed");
+  }
+
+  /** Keys held or waited for: the entries the lock must keep. */
+  get liveKeys(): number {
+    const live = new Set(this.held.keys());
+    for (const w of this.queue) live.add(w.keys[w.taken]);
+    return live.size;
+  }
+}
+
+class KeyedReal extends RealBase {
+  locks: KeyedLock<ModelKey>;
+  override closeReason = new Error("closed by the model test");
+  outcomes = new Map<number, string>();
+
+  constructor(concurrency: number) {
+    super();
+    this.locks = new KeyedLock<ModelKey>({ concurrency, loop: this.loop });
+  }
+
+  close(reason?: unknown): void {
+    this.locks.close(reason);
+  }
+
+  follow(id: number, promise: Promise<Releaser | undefined>): void {
+    promise.then(
+      (releaser) => {
+        assert.ok(!this.outcomes.has(id), `waiter ${id} settled twice`);
+        this.outcomes.set(id, "ok");
+        if (releaser !== undefined) this.releasers.set(id, releaser);
+      },
+      (error) => {
+        assert.ok(!this.outcomes.has(id), `waiter ${id} settled twice`);
+        this.outcomes.set(
+          id,
+          error === this.closeReason ? "closed" : this.classify(id, error),
+        );
+      },
+    );
+  }
+}
+
+function compareKeyed(m: KeyedModel, r: KeyedReal): void {
+  const locks = r.locks;
+  assert.deepEqual(r.outcomes, m.outcomes, "how each acquire settled");
+  for (const key of KEY_POOL) {
+    assert.equal(locks.held(key), m.held.get(key) ?? 0, `held(${key})`);
+    assert.equal(
+      locks.waiters(key),
+      m.queue.filter((w) => w.keys[w.taken] === key).length,
+      `waiters(${key})`,
+    );
+  }
+  assert.equal(locks.waiters(), m.queue.length, "waiters()");
+  assert.equal(locks.size, m.liveKeys, "size: the keys held or waited for");
+  assert.equal(locks.size, m.held.size, "every key waited for is held");
+  assert.equal(r.loop.pendingTimers, m.armed, "timers armed");
+  assert.equal(locks.closed, m.closed, "closed");
+  const concurrency = m.concurrency === 1
+    ? ""
+    : ` concurrency=${m.concurrency}`;
+  assert.equal(
+    String(locks),
+    `<KeyedLock${concurrency} keys=${m.liveKeys} waiters=${m.queue.length}${
+      m.closed ? " closed" : ""
+    }>`,
+  );
+  // Per-key exclusion, counted from the releasers the lock handed out.
+  const holding = new Map<ModelKey, number>();
+  for (const id of r.releasers.keys()) {
+    if (m.spent.includes(id)) continue;
+    assert.ok(m.holders.has(id), `releaser ${id} belongs to a holder`);
+    for (const key of m.holders.get(id)!) {
+      holding.set(key, (holding.get(key) ?? 0) + 1);
+    }
+  }
+  // A multi-key acquire still waiting holds the keys before the one it
+  // waits for.
+  for (const w of m.queue) {
+    for (const key of w.keys.slice(0, w.taken)) {
+      holding.set(key, (holding.get(key) ?? 0) + 1);
+    }
+  }
+  for (const key of KEY_POOL) {
+    const n = holding.get(key) ?? 0;
+    assert.ok(n <= m.concurrency, `${n} holders of ${key}`);
+    assert.equal(n, m.held.get(key) ?? 0, `holders of ${key}`);
+  }
+}
+
+const keysArb: fc.Arbitrary<ModelKey | ModelKey[]> = fc.oneof(
+  fc.constantFrom(...KEY_POOL),
+  fc.array(fc.constantFrom(...KEY_POOL), { maxLength: 4 }),
+);
+
+function keyedSteps(): fc.Arbitrary<Step<KeyedModel, KeyedReal>>[] {
+  const compare = compareKeyed;
+  type C = Cmd<KeyedModel, KeyedReal>;
+  const show = (keys: ModelKey | ModelKey[]) => JSON.stringify(keys);
+  return [
+    ...commonSteps(compare),
+    fc.tuple(keysArb, optionSpec).map(([keys, spec]): C =>
+      new Cmd(
+        `acquire(${show(keys)}, ${showSpec(spec)})`,
+        () => true,
+        (m, r) => {
+          const id = m.nextId++;
+          const { options, deadline, aborted, shared } = makeOptions(
+            spec,
+            id,
+            m,
+            r,
+          );
+          const w: KeyedWaiter = {
+            id,
+            deadline,
+            shared,
+            keys: canonicalKeys(keys),
+            taken: 0,
+            seq: -1,
+          };
+          m.start(w, aborted);
+          r.follow(id, r.locks.acquire(keys, options));
+        },
+        compare,
+      )
+    ),
+    fc.tuple(keysArb, optionSpec).map(([keys, spec]): C =>
+      new Cmd(
+        `use(${show(keys)}, ${showSpec(spec)})`,
+        () => true,
+        (m, r) => {
+          const id = m.nextId++;
+          const { options, deadline, aborted, shared } = makeOptions(
+            spec,
+            id,
+            m,
+            r,
+          );
+          const w: KeyedWaiter = {
+            id,
+            deadline,
+            shared,
+            use: "return",
+            keys: canonicalKeys(keys),
+            taken: 0,
+            seq: -1,
+          };
+          m.start(w, aborted);
+          r.follow(
+            id,
+            r.locks.use(keys, () => {
+              // The function runs holding every key.
+              for (const key of canonicalKeys(keys)) {
+                assert.ok(r.locks.held(key) > 0, `use() holds ${key}`);
+              }
+              return undefined;
+            }, options),
+          );
+        },
+        compare,
+      )
+    ),
+    keysArb.map((keys): C =>
+      new Cmd(`tryAcquire(${show(keys)})`, () => true, (m, r) => {
+        const id = m.nextId++;
+        const releaser = r.locks.tryAcquire(keys);
+        const list = canonicalKeys(keys);
+        if (!m.closed && list.every((key) => m.available(key))) {
+          for (const key of list) m.take(key);
+          m.holders.set(id, list);
+          assert.ok(releaser, "tryAcquire() gave a releaser");
+          r.releasers.set(id, releaser);
+        } else {
+          assert.equal(releaser, undefined, "tryAcquire() gave nothing");
+        }
+      }, compare)
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(
+        `releaser(#${k}).release()`,
+        (m) => m.holders.size > 0,
+        (m, r) => {
+          const ids = [...m.holders.keys()];
+          const id = ids[k % ids.length];
+          const keys = m.holders.get(id)!;
+          m.holders.delete(id);
+          m.spent.push(id);
+          for (let i = keys.length; i-- > 0;) m.release(keys[i]);
+          r.releasers.get(id)!.release();
+        },
+        compare,
+      )
+    ),
+    fc.nat().map((k): C =>
+      new Cmd(
+        `releaser(#${k})[Symbol.dispose]() again`,
+        (m) => m.spent.length > 0,
+        (m, r) =>
+          r.releasers.get(m.spent[k % m.spent.length])!
+            [Symbol.dispose](),
+        compare,
+      )
+    ),
+    fc.constant<C>(
+      new Cmd("close()", () => true, (m, r) => {
+        m.close();
+        r.locks.close(r.closeReason);
+      }, compare),
+    ),
+  ];
+}
+
+Deno.test("KeyedLock agrees with its model under random single- and multi-key acquires, use(), tryAcquire(), releases, timeouts, aborts and close()", async () => {
+  const steps = keyedSteps();
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 1, max: 2 }),
+      fc.commands(steps, { maxCommands: 50, size: "+1" }),
+      (concurrency, commands) =>
+        fc.asyncModelRun(
+          () => ({
+            model: new KeyedModel(concurrency),
+            real: new KeyedReal(concurrency),
           }),
           commands,
         ),

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import {
   Condition,
   Event,
+  KeyedLock,
   Lock,
   type Releaser,
   Semaphore,
@@ -682,5 +683,68 @@ Deno.test("Semaphore.acquire(): a shared signal's abort rejects every waiter on 
   assert.deepEqual(
     [big, small, blocker, last].map((o) => o.settled),
     [["error:stop"], ["ok"], [], ["error:stop"]],
+  );
+});
+
+Deno.test("KeyedLock: callers of one or several keys, racing releases, timeouts and aborts, never make two holders and leave no entry", async () => {
+  const KEYS = ["a", "b", 1] as const;
+  type Key = typeof KEYS[number];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.scheduler(),
+      fc.array(
+        fc.record({
+          keys: fc.oneof(
+            fc.constantFrom<Key | Key[]>(...KEYS),
+            fc.subarray([...KEYS], { minLength: 1 }),
+          ),
+          give: fc.constantFrom("none", "timeout", "abort"),
+        }),
+        { minLength: 2, maxLength: 6 },
+      ),
+      async (s, callers) => {
+        const loop = new VirtualIOLoop();
+        const locks = new KeyedLock<Key>({ loop });
+        const holders = new Map<Key, number>();
+        const outcomes: string[] = [];
+        const work = callers.map(({ keys, give }, i) =>
+          step(s, `caller ${i} starts`, async () => {
+            const list: Key[] = Array.isArray(keys) ? keys : [keys];
+            const controller = new AbortController();
+            const options = give === "timeout"
+              ? { timeout: 1 }
+              : { signal: controller.signal };
+            if (give === "abort") {
+              step(s, `caller ${i} aborts`, () => controller.abort("gone"));
+            }
+            try {
+              await locks.use(keys, async () => {
+                for (const key of list) {
+                  holders.set(key, (holders.get(key) ?? 0) + 1);
+                  assert.equal(holders.get(key), 1, `two holders of ${key}`);
+                }
+                await step(s, `caller ${i} holds`, () => {});
+                for (const key of list) {
+                  holders.set(key, holders.get(key)! - 1);
+                }
+              }, options);
+              outcomes.push("ok");
+            } catch (error) {
+              assert.ok(error === "gone" || error instanceof TimeoutError);
+              outcomes.push("gave up");
+            }
+          })
+        );
+        // Time moves too, so the timeouts can fire between the steps.
+        work.push(step(s, "time passes", () => loop.advance(1)));
+        await drive(s, loop, work);
+        await loop.advance(1);
+        assert.equal(outcomes.length, callers.length, "every caller ended");
+        assert.equal(locks.size, 0, "no entry left");
+        assert.equal(locks.waiters(), 0);
+        assert.equal(loop.pendingTimers, 0);
+      },
+    ),
+    settings(),
   );
 });

@@ -9,6 +9,7 @@ import * as lock from "./lock.ts";
 import * as waitGroup from "./wait_group.ts";
 import * as readWriteLock from "./read_write_lock.ts";
 import * as barrier from "./barrier.ts";
+import * as keyedLock from "./keyed_lock.ts";
 import {
   Condition,
   type Deadline,
@@ -53,6 +54,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "wait_group.ts": ["WaitGroup"],
   "read_write_lock.ts": ["ReadWriteLock"],
   "barrier.ts": ["Barrier"],
+  "keyed_lock.ts": ["KeyedLock"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -64,6 +66,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "wait_group.ts": waitGroup,
   "read_write_lock.ts": readWriteLock,
   "barrier.ts": barrier,
+  "keyed_lock.ts": keyedLock,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -108,6 +111,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "Condition",
       "Event",
       "IOLoop",
+      "KeyedLock",
       "Lock",
       "QueueEmpty",
       "QueueFull",
@@ -322,4 +326,35 @@ Deno.test("IOLoop.current() is typed as an IOLoop and VirtualIOLoop as one too",
   assert.throws(() => IOLoop.setCurrent({}), TypeError);
   assert.ok(virtual instanceof IOLoop);
   assert.ok(current instanceof IOLoop);
+});
+
+// ---------------------------------------------------------------------------
+// KeyedLock<K>
+
+Deno.test("KeyedLock<K> takes keys of K, or arrays of them, and use<T>() infers T", async () => {
+  const byName = new mod.KeyedLock();
+  const byId = new mod.KeyedLock<number>();
+  const byEither = new mod.KeyedLock<"a" | "b" | 1>();
+  const text = byName.use("a", () => "text");
+  const many = byId.use([1, 2], () => Promise.resolve(3));
+  assertType<Equal<typeof text, Promise<string>>>(true);
+  assertType<Equal<typeof many, Promise<number>>>(true);
+  assertType<Equal<ReturnType<typeof byId.tryAcquire>, Releaser | undefined>>(
+    true,
+  );
+  // Type checks only, never run.
+  const _typeOnly = () => {
+    // @ts-expect-error a KeyedLock<string> takes no number
+    byName.tryAcquire(1);
+    // @ts-expect-error a KeyedLock<number> takes no string
+    byId.held("1");
+    // @ts-expect-error "c" is not among the keys
+    byEither.waiters("c");
+    // @ts-expect-error keys are strings or numbers
+    new mod.KeyedLock<boolean>();
+  };
+  (await byEither.acquire(["a", 1])).release();
+  assert.equal(await text, "text");
+  assert.equal(await many, 3);
+  assert.equal(byName.size + byId.size + byEither.size, 0);
 });

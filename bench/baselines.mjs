@@ -274,6 +274,28 @@ export class RawWaitGroup {
   }
 }
 
+/**
+ * A lock per key, as a careful engineer writes it by hand: a map from each
+ * held key to its line of resolvers, handed straight to the next in line,
+ * and deleted by the release that finds no one waiting.
+ */
+export class RawKeyedLock {
+  #lines = new Map();
+
+  async use(key, fn) {
+    let line = this.#lines.get(key);
+    if (line === undefined) this.#lines.set(key, line = new Fifo());
+    else await new Promise((resolve) => line.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = line.shift();
+      if (next !== undefined) next();
+      else this.#lines.delete(key);
+    }
+  }
+}
+
 /** The floor: the one promise an operation cannot avoid, and nothing else. */
 export function floor() {
   return Promise.resolve();

@@ -220,6 +220,7 @@ function targets(result, start) {
     add("b1", "≤ 1.5× raw-fifo", r.b1.impls[OURS].ns / r.b1.impls[RAW].ns, 1.5);
   }
   vsPeer("g1");
+  vsPeer("k1");
   if (start) add("start-up", "≤ 1.1× empty module", start.ratio, 1.1);
   return out;
 }

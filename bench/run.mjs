@@ -16,6 +16,7 @@
 
 import process from "node:process";
 import os from "node:os";
+import AsyncLock from "async-lock";
 import * as asyncMutex from "async-mutex";
 import * as asyncSema from "async-sema";
 import AwaitLock from "await-lock";
@@ -49,6 +50,7 @@ const results = await runAll(
       rwlock,
       rocicorp,
       jpWaitgroup,
+      AsyncLock,
     },
   },
   { quick, trials, only, log: (line) => console.error(line) },

@@ -16,6 +16,7 @@ import {
   RawBarrier,
   RawCondition,
   RawEvent,
+  RawKeyedLock,
   RawLock,
   RawReadWriteLock,
   RawSemaphore,
@@ -33,6 +34,7 @@ export const PEERS = [
   "rwlock",
   "@rocicorp/lock",
   "@jpwilliams/waitgroup",
+  "async-lock",
 ];
 
 /** Names of the implementations that are not peers. */
@@ -539,6 +541,45 @@ function waitGroupWorkload({ coop, peers }) {
 }
 
 /**
+ * k1: rounds of 10,000 tasks started at once, task `i` running a no-op
+ * under key `i % 100`, so each key has a line of 100: the per-user lock of
+ * a busy server. Every implementation removes a key once it is idle.
+ */
+function keyedWorkload({ coop, peers }) {
+  const TASKS = 10_000;
+  const KEYS = Array.from({ length: 100 }, (_, i) => `user:${i}`);
+  const rounds = (task) => async (n) => {
+    for (let done = 0; done < n; done += TASKS) {
+      const all = new Array(TASKS);
+      for (let i = 0; i < TASKS; i++) all[i] = task(KEYS[i % KEYS.length]);
+      await Promise.all(all);
+    }
+  };
+  const { Mutex } = peers.asyncMutex;
+  const locks = new coop.KeyedLock();
+  const asyncLock = new peers.AsyncLock();
+  // A `Map<key, Mutex>` as users write it over async-mutex: made on first
+  // use, deleted when the holder leaves it unlocked.
+  const mutexes = new Map();
+  const raw = new RawKeyedLock();
+  return {
+    [OURS]: timed(rounds((key) => locks.use(key, noop))),
+    "async-lock": timed(rounds((key) => asyncLock.acquire(key, noop))),
+    "async-mutex": timed(rounds(async (key) => {
+      let mutex = mutexes.get(key);
+      if (mutex === undefined) mutexes.set(key, mutex = new Mutex());
+      try {
+        return await mutex.runExclusive(noop);
+      } finally {
+        if (!mutex.isLocked()) mutexes.delete(key);
+      }
+    })),
+    [RAW]: timed(rounds((key) => raw.use(key, noop))),
+    [FLOOR]: timed(rounds(floor)),
+  };
+}
+
+/**
  * Every workload: `n` is the operations per trial in a full run, `quick`
  * in a quick one.
  */
@@ -640,6 +681,13 @@ export function workloads(libs) {
       n: 100_000,
       quick: 30_000,
       impls: waitGroupWorkload(libs),
+    },
+    {
+      id: "k1",
+      title: "KeyedLock: 10,000 tasks over 100 keys",
+      n: 50_000,
+      quick: 20_000,
+      impls: keyedWorkload(libs),
     },
   ];
 }

@@ -3,7 +3,9 @@
  * timeouts and aborts mixed with wake-ups on all five primitives. It checks
  * that every waiter settled exactly once, that nothing is left waiting or
  * armed, that every permit came back, and that the heap after a forced GC
- * has not grown past a small bound; then it prints the figures.
+ * has not grown past a small bound; then it prints the figures. Last, a
+ * million KeyedLock keys used once must leave no entry and the heap where
+ * it was.
  *
  * Run it with `deno task stress` (which passes `--v8-flags=--expose-gc`).
  * `STRESS_WAITS` changes the number of waits. Exits 1 on any failure.
@@ -16,6 +18,7 @@ import {
   Condition,
   Event,
   IOLoop,
+  KeyedLock,
   Lock,
   type Releaser,
   Semaphore,
@@ -256,5 +259,49 @@ if (settledAll !== totals.waits || totals.other !== 0) {
 if (growth > HEAP_BOUND) {
   console.error(`FAIL: the heap grew by ${mib(growth)}`);
   exit(1);
+}
+
+// KeyedLock: a million keys used once, a tenth of them by two callers in
+// turn and some with a timeout, must leave no entry and the heap where it
+// was.
+{
+  const locks = new KeyedLock<string | number>();
+  const useKeys = async (from: number, count: number) => {
+    for (let start = from; start < from + count; start += BATCH) {
+      const work: Promise<unknown>[] = [];
+      for (let i = start; i < start + BATCH; i++) {
+        const key = i % 2 ? i : `key:${i}`;
+        if (i % 10 === 0) {
+          work.push(locks.use(key, () => Promise.resolve()));
+          work.push(
+            locks.acquire(key, { timeout: 1000 }).then((r) => r.release()),
+          );
+        } else work.push(locks.acquire(key).then((r) => r.release()));
+      }
+      await Promise.all(work);
+    }
+  };
+  const keysStarted = performance.now();
+  await useKeys(-BATCH, BATCH); // Warm-up.
+  const keyedBefore = heapUsed();
+  await useKeys(0, TOTAL);
+  const keyedGrowth = heapUsed() - keyedBefore;
+  const keyedSeconds = (performance.now() - keysStarted) / 1000;
+  console.log(`KeyedLock keys:     ${TOTAL} used once`);
+  console.log(`  entries left:     ${locks.size}`);
+  console.log(`  time:             ${keyedSeconds.toFixed(1)} s`);
+  console.log(
+    `  heap growth:      ${mib(keyedGrowth)} (bound ${mib(HEAP_BOUND)})`,
+  );
+  if (locks.size !== 0 || locks.waiters() !== 0) {
+    console.error(`FAIL: KeyedLock kept ${locks.size} entries`);
+    exit(1);
+  }
+  if (keyedGrowth > HEAP_BOUND) {
+    console.error(
+      `FAIL: KeyedLock's keys grew the heap by ${mib(keyedGrowth)}`,
+    );
+    exit(1);
+  }
 }
 console.log("ok");
