@@ -6,6 +6,7 @@ import * as condition from "./condition.ts";
 import * as event from "./event.ts";
 import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
+import * as queue from "./queue.ts";
 import {
   Condition,
   type Deadline,
@@ -47,6 +48,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "event.ts": ["Event"],
   "semaphore.ts": ["BoundedSemaphore", "Semaphore"],
   "lock.ts": ["Lock"],
+  "queue.ts": ["LifoQueue", "PriorityQueue", "Queue"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -55,6 +57,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "event.ts": event,
   "semaphore.ts": semaphore,
   "lock.ts": lock,
+  "queue.ts": queue,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -98,7 +101,10 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "Condition",
       "Event",
       "IOLoop",
+      "LifoQueue",
       "Lock",
+      "PriorityQueue",
+      "Queue",
       "QueueEmpty",
       "QueueFull",
       "QueueShutDown",
@@ -310,4 +316,35 @@ Deno.test("IOLoop.current() is typed as an IOLoop and VirtualIOLoop as one too",
   assert.throws(() => IOLoop.setCurrent({}), TypeError);
   assert.ok(virtual instanceof IOLoop);
   assert.ok(current instanceof IOLoop);
+});
+
+// ---------------------------------------------------------------------------
+// Queues
+
+Deno.test("Queue<T> types its items through get(), getNowait() and for await", async () => {
+  const strings = new queue.Queue<string>();
+  // @ts-expect-error a Queue<string> takes strings only
+  const _refused = () => strings.putNowait(1);
+  strings.putNowait("a");
+  const got = await strings.get();
+  assertType<Equal<typeof got, string>>(true);
+  strings.putNowait("b");
+  assertType<Equal<ReturnType<typeof strings.getNowait>, string>>(true);
+  strings.shutdown();
+  for await (const item of strings) {
+    assertType<Equal<typeof item, string>>(true);
+    assert.equal(item, "b");
+  }
+  const entries = new queue.PriorityQueue<[number, string]>(0, {
+    compare: (a, b) => a[0] - b[0],
+  });
+  const _wrongCompare = () =>
+    new queue.PriorityQueue<[number, string]>(0, {
+      // @ts-expect-error compare takes two entries of the queue's type
+      compare: (a: string, b: string) => a.length - b.length,
+    });
+  entries.putNowait([1, "x"]);
+  assertType<Equal<ReturnType<typeof entries.getNowait>, [number, string]>>(
+    true,
+  );
 });
