@@ -46,7 +46,8 @@ const wokenValues: unknown[] = [];
 
 // deno-lint-ignore no-explicit-any
 function wake(waiter: Waiter<any, any>, value: unknown): void {
-  if (wokenWaiters.length === 0) queueMicrotask(settleWoken);
+  // A promise job, which no fake clock can hold back, unlike queueMicrotask.
+  if (wokenWaiters.length === 0) resolved.then(settleWoken);
   wokenWaiters.push(waiter);
   wokenValues.push(value);
 }
