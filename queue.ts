@@ -158,7 +158,8 @@ class Stack<T> implements Buffer<T> {
 /**
  * Smallest first: a binary heap, each entry with the count of entries
  * pushed before it, so equal entries come out in the order they went in.
- * Every push and take makes its comparisons before it moves anything.
+ * With a `compare` option, every push and take makes its comparisons
+ * before it moves anything, so one that throws changes nothing.
  */
 class Heap<T> implements Buffer<T> {
   items: T[] = [];
@@ -192,7 +193,15 @@ class Heap<T> implements Buffer<T> {
   }
 
   #before(a: T, aOrder: number, b: T, bOrder: number): boolean {
-    const order = this.compare(a, b);
+    let order: number;
+    if (this.checked) {
+      if (typeof a === "number" && typeof b === "number") {
+        return a < b || (a === b && aOrder < bOrder);
+      }
+      order = compareEntries(a, b);
+    } else {
+      order = this.compare(a, b);
+    }
     return order < 0 || (order === 0 && aOrder < bOrder);
   }
 
@@ -245,6 +254,26 @@ class Heap<T> implements Buffer<T> {
   // Puts `item` at the root of the first `size` entries, and moves it down.
   #siftDown(item: T, order: number, size: number): void {
     const { items, orders } = this;
+    // The default order cannot throw, so entries move as they are compared.
+    if (this.checked) {
+      let hole = 0;
+      for (;;) {
+        const left = 2 * hole + 1;
+        if (left >= size) break;
+        const right = left + 1;
+        const child = right < size &&
+            this.#before(items[right], orders[right], items[left], orders[left])
+          ? right
+          : left;
+        if (!this.#before(items[child], orders[child], item, order)) break;
+        items[hole] = items[child];
+        orders[hole] = orders[child];
+        hole = child;
+      }
+      items[hole] = item;
+      orders[hole] = order;
+      return;
+    }
     const path = this.#path;
     path.length = 0;
     for (let at = 0;;) {
@@ -390,7 +419,7 @@ function compareEntries(a: unknown, b: unknown): number {
 // ---------------------------------------------------------------------------
 
 // What PriorityQueue and LifoQueue reach of a Queue's private state.
-let setBuffer: <T>(queue: Queue<T>, buffer: Buffer<T>) => void;
+let setBuffer: <T>(queue: Queue<T>, buffer: Buffer<T>, checks: boolean) => void;
 
 /**
  * A queue of items for producers and consumers, as Tornado's `Queue`:
@@ -461,14 +490,17 @@ let setBuffer: <T>(queue: Queue<T>, buffer: Buffer<T>) => void;
  */
 export class Queue<T> {
   static {
-    setBuffer = (queue, buffer) => {
+    setBuffer = (queue, buffer, checks) => {
       queue.#buffer = buffer;
+      queue.#checks = checks;
     };
   }
 
   #loop: IOLoop | undefined;
   #maxsize: number;
   #buffer: Buffer<T> = new Ring<T>();
+  // Whether the buffer refuses items it cannot order.
+  #checks = false;
   // Non-empty getters imply an empty buffer; each getter's `data` says
   // whether it settles with an iterator result. Closed once the queue is
   // shut down and empty.
@@ -558,7 +590,9 @@ export class Queue<T> {
    */
   put(item: T, options?: WaitOptions): Promise<void> {
     try {
-      this.#buffer.check(item, this.#putName, this.#putters.size === 0);
+      if (this.#checks) {
+        this.#buffer.check(item, this.#putName, this.#putters.size === 0);
+      }
       if (options === undefined) {
         if (this.#shutDown !== undefined) return this.#putters.rejectClosed();
         if (this.#offer(item)) return resolved;
@@ -596,7 +630,9 @@ export class Queue<T> {
    * ```
    */
   putNowait(item: T): void {
-    this.#buffer.check(item, this.#putNowaitName, this.#putters.size === 0);
+    if (this.#checks) {
+      this.#buffer.check(item, this.#putNowaitName, this.#putters.size === 0);
+    }
     if (this.#shutDown !== undefined) throw this.#shutDown;
     if (!this.#offer(item)) {
       throw new QueueFull(`${this.#name} is full`);
@@ -1177,10 +1213,8 @@ export class PriorityQueue<T> extends Queue<T> {
         ),
       );
     }
-    setBuffer(
-      this,
-      new Heap<T>(compare ?? compareEntries, compare === undefined),
-    );
+    const checked = compare === undefined;
+    setBuffer(this, new Heap<T>(compare ?? compareEntries, checked), checked);
   }
 }
 
@@ -1224,6 +1258,6 @@ export class LifoQueue<T> extends Queue<T> {
    */
   constructor(maxsize = 0, options?: { loop?: IOLoop }) {
     super(maxsize, options);
-    setBuffer(this, new Stack<T>());
+    setBuffer(this, new Stack<T>(), false);
   }
 }
