@@ -21,6 +21,9 @@ import * as asyncSema from "async-sema";
 import AwaitLock from "await-lock";
 import pLimit from "p-limit";
 import * as esToolkit from "es-toolkit/promise";
+import * as asyncChannel from "async-channel";
+import * as repeater from "@repeaterjs/repeater";
+import * as esfxAsyncQueue from "@esfx/async-queue";
 import { CLOCK, runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
 
 const library = process.argv[2];
@@ -35,7 +38,16 @@ const only = process.env.BENCH_ONLY?.split(",");
 const results = await runAll(
   {
     coop,
-    peers: { asyncMutex, asyncSema, AwaitLock, pLimit, esToolkit },
+    peers: {
+      asyncMutex,
+      asyncSema,
+      AwaitLock,
+      pLimit,
+      esToolkit,
+      asyncChannel,
+      repeater,
+      esfxAsyncQueue,
+    },
   },
   { quick, trials, only, log: (line) => console.error(line) },
 );
