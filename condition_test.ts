@@ -1,3 +1,4 @@
+import { waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { Condition } from "./condition.ts";
@@ -17,6 +18,44 @@ import {
 // Helpers
 
 const timedOut = (what = "Condition.wait()") => timeoutOf(what);
+
+// ---------------------------------------------------------------------------
+// The shared wait suite
+
+waitSuite(Deno.test, {
+  name: "Condition.wait()",
+  make: (loop) => new Condition({ loop }),
+  wait: (condition, options) => condition.wait(options),
+  grant: (condition) => condition.notify(),
+  waiters: (condition) => condition.waiters,
+  close: (condition, reason) => condition.close(reason),
+});
+
+// Conditions made by makeAvailable, whose predicates hold at once.
+const ready = new WeakSet<Condition>();
+
+waitSuite(Deno.test, {
+  name: "Condition.waitFor()",
+  className: "Condition",
+  make: (loop) => new Condition({ loop }),
+  makeAvailable: (loop) => {
+    const condition = new Condition({ loop });
+    ready.add(condition);
+    return condition;
+  },
+  // The predicate is false until its waiter is woken once.
+  wait: (condition, options) => {
+    let checked = false;
+    return condition.waitFor(() => {
+      const holds = checked || ready.has(condition);
+      checked = true;
+      return holds;
+    }, options);
+  },
+  grant: (condition) => condition.notify(),
+  waiters: (condition) => condition.waiters,
+  close: (condition, reason) => condition.close(reason),
+});
 
 // ---------------------------------------------------------------------------
 // Constructor

@@ -1,3 +1,4 @@
+import { waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { inspect } from "node:util";
 import { Event } from "./event.ts";
@@ -16,6 +17,24 @@ import {
 // ---------------------------------------------------------------------------
 
 const timedOut = (what = "Event.wait()") => timeoutOf(what);
+
+// ---------------------------------------------------------------------------
+// The shared wait suite
+
+waitSuite(Deno.test, {
+  name: "Event.wait()",
+  make: (loop) => new Event({ loop }),
+  makeAvailable: (loop) => {
+    const event = new Event({ loop });
+    event.set();
+    return event;
+  },
+  wait: (event, options) => event.wait(options),
+  grant: (event) => event.set(),
+  grantsAll: true,
+  waiters: (event) => event.waiters,
+  close: (event, reason) => event.close(reason),
+});
 
 // ---------------------------------------------------------------------------
 // Constructor

@@ -1,8 +1,9 @@
+import { untilStarted, waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { Lock } from "./lock.ts";
 import type { Releaser } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
-import { VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
+import { type IOLoop, VirtualIOLoop, type WaitOptions } from "./ioloop.ts";
 import { fakeTimersLoop, LOOP_KINDS, type TestLoop } from "./_test_loops.ts";
 import {
   assertNoTimers,
@@ -25,6 +26,32 @@ function isNotLockedError(error: unknown): boolean {
     Object.getPrototypeOf(error) === Error.prototype &&
     error.message === "Cannot release Lock as it is not locked";
 }
+
+// ---------------------------------------------------------------------------
+// The shared wait suite: acquire() and use(), on a locked lock.
+
+const lockSubject = {
+  className: "Lock",
+  make: (loop?: IOLoop) => locked({ loop }),
+  makeAvailable: (loop?: IOLoop) => new Lock({ loop }),
+  grant: (lock: Lock) => lock.release(),
+  waiters: (lock: Lock) => lock.waiters,
+  state: (lock: Lock) => [lock.locked, lock.waiters],
+  close: (lock: Lock, reason?: unknown) => lock.close(reason),
+};
+
+waitSuite(Deno.test, {
+  ...lockSubject,
+  name: "Lock.acquire()",
+  wait: (lock, options) => lock.acquire(options),
+});
+
+waitSuite(Deno.test, {
+  ...lockSubject,
+  name: "Lock.use()",
+  what: "Lock.acquire()",
+  wait: (lock, options) => untilStarted((fn) => lock.use(fn, options)),
+});
 
 /** Every way API.md gives to say "already passed", as options for a wait. */
 function alreadyPassed(t: TestLoop): [string, WaitOptions][] {

@@ -1,3 +1,4 @@
+import { untilStarted, waitSuite } from "./_test_wait_suite.ts";
 import assert from "node:assert/strict";
 import { BoundedSemaphore, type Releaser, Semaphore } from "./semaphore.ts";
 import { TimeoutError } from "./errors.ts";
@@ -21,6 +22,34 @@ function taken(
   const semaphore = new Class(1, options);
   semaphore.tryAcquire();
   return semaphore;
+}
+
+// ---------------------------------------------------------------------------
+// The shared wait suite: acquire() and use(), on a semaphore whose one
+// permit is taken, so that a release is always in bounds.
+
+for (const Class of CLASSES) {
+  const subject = {
+    className: Class.name,
+    make: (loop?: IOLoop) => taken(Class, { loop }),
+    makeAvailable: (loop?: IOLoop) => new Class(1, { loop }),
+    grant: (semaphore: Semaphore) => semaphore.release(),
+    waiters: (semaphore: Semaphore) => semaphore.waiters,
+    state: (semaphore: Semaphore) => [semaphore.value, semaphore.waiters],
+    close: (semaphore: Semaphore, reason?: unknown) => semaphore.close(reason),
+  };
+  waitSuite(Deno.test, {
+    ...subject,
+    name: `${Class.name}.acquire()`,
+    wait: (semaphore, options) => semaphore.acquire(options),
+  });
+  waitSuite(Deno.test, {
+    ...subject,
+    name: `${Class.name}.use()`,
+    what: `${Class.name}.acquire()`,
+    wait: (semaphore, options) =>
+      untilStarted((fn) => semaphore.use(fn, options)),
+  });
 }
 
 /** Every way API.md gives to say "already passed", as options for a wait. */
