@@ -21,6 +21,7 @@
 
 import { cannot } from "./_check.ts";
 import { inspectAsString } from "./_inspect.ts";
+import { queueHooks } from "./_queue_hooks.ts";
 import { loopOption, UNAVAILABLE, type Waiter, WaitQueue } from "./_waiters.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
@@ -490,6 +491,7 @@ let setBuffer: <T>(queue: Queue<T>, buffer: Buffer<T>, checks: boolean) => void;
  */
 export class Queue<T> {
   static {
+    queueHooks.joiners = (queue) => (queue as Queue<unknown>).#joiners.size;
     setBuffer = (queue, buffer, checks) => {
       queue.#buffer = buffer;
       queue.#checks = checks;

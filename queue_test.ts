@@ -11,6 +11,8 @@ import {
   VirtualIOLoop,
 } from "./mod.ts";
 import { LOOP_KINDS } from "./_test_loops.ts";
+import { queueHooks } from "./_queue_hooks.ts";
+import { waitSuite } from "./_test_wait_suite.ts";
 import {
   assertNoTimers,
   assertRendered,
@@ -38,6 +40,64 @@ const ORDER_OF_1_3_2 = new Map<unknown, number[]>([
   [PriorityQueue, [1, 2, 3]],
   [LifoQueue, [2, 3, 1]],
 ]);
+
+// ---------------------------------------------------------------------------
+// The shared behaviour suite, for get(), put() and join() of every class.
+
+for (const Class of CLASSES) {
+  const name = Class.name;
+  const withLoop = (loop?: IOLoop) => loop === undefined ? undefined : { loop };
+  const shutDown = {
+    close: (queue: Queue<number>) => queue.shutdown(),
+    closeReasons: false,
+    closedError: (e: unknown) =>
+      e instanceof QueueShutDown && e.message === `${name} is shut down`,
+    closedMarker: " shutdown",
+  };
+  // No fixture on which get() succeeds at once: the suite would have a
+  // later get() reject there after the close, but a shutdown that is not
+  // immediate leaves the items to be got, and an immediate one removes
+  // them, which the inspection string shows. The tests above cover it.
+  waitSuite(Deno.test, {
+    name: `${name}.get()`,
+    make: (loop) => new Class<number>(0, withLoop(loop)),
+    wait: (queue, options) => queue.get(options),
+    grant: (queue) => queue.putNowait(0),
+    waiters: (queue) => queue.getters,
+    ...shutDown,
+  });
+  waitSuite(Deno.test, {
+    name: `${name}.put()`,
+    make: (loop) => {
+      const queue = new Class<number>(1, withLoop(loop));
+      queue.putNowait(0);
+      return queue;
+    },
+    makeAvailable: (loop) => new Class<number>(1, withLoop(loop)),
+    wait: (queue, options) => queue.put(1, options),
+    // A get frees the slot and admits the first putter's item.
+    grant: (queue) => {
+      if (queue.putters > 0) queue.getNowait();
+    },
+    waiters: (queue) => queue.putters,
+    ...shutDown,
+  });
+  waitSuite(Deno.test, {
+    name: `${name}.join()`,
+    make: (loop) => {
+      const queue = new Class<number>(0, withLoop(loop));
+      queue.putNowait(0);
+      return queue;
+    },
+    makeAvailable: (loop) => new Class<number>(0, withLoop(loop)),
+    wait: (queue, options) => queue.join(options),
+    grant: (queue) => {
+      if (queue.unfinishedTasks > 0) queue.taskDone();
+    },
+    grantsAll: true,
+    waiters: (queue) => queueHooks.joiners(queue),
+  });
+}
 
 // ---------------------------------------------------------------------------
 // Constructor
