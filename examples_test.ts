@@ -3,6 +3,9 @@ import { conditionExample } from "./examples/condition.ts";
 import { eventExample } from "./examples/event.ts";
 import { lockExample } from "./examples/lock.ts";
 import { semaphoreExample } from "./examples/semaphore.ts";
+import { lifoQueueExample } from "./examples/lifo_queue.ts";
+import { priorityQueueExample } from "./examples/priority_queue.ts";
+import { queueExample } from "./examples/queue.ts";
 
 async function linesOf(
   example: (print: (line: string) => void) => Promise<void>,
@@ -49,4 +52,32 @@ Deno.test("Lock example serializes the two deposits", async () => {
     "Bob deposited 25, balance 175",
     "Final balance 175",
   ]);
+});
+
+Deno.test("Queue example prints Tornado's output line for line", async () => {
+  assert.deepEqual(await linesOf(queueExample), [
+    "Put 0",
+    "Put 1",
+    "Doing work on 0",
+    "Put 2",
+    "Doing work on 1",
+    "Put 3",
+    "Doing work on 2",
+    "Put 4",
+    "Doing work on 3",
+    "Doing work on 4",
+    "Done",
+  ]);
+});
+
+Deno.test("PriorityQueue example prints Tornado's output line for line", async () => {
+  assert.deepEqual(await linesOf(priorityQueueExample), [
+    "(0, 'high-priority item')",
+    "(1, 'medium-priority item')",
+    "(10, 'low-priority item')",
+  ]);
+});
+
+Deno.test("LifoQueue example prints Tornado's output line for line", async () => {
+  assert.deepEqual(await linesOf(lifoQueueExample), ["1", "2", "3"]);
 });

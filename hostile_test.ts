@@ -13,7 +13,12 @@ import {
   Event,
   IOLoop,
   KeyedLock,
+  LifoQueue,
   Lock,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
   ReadWriteLock,
   Semaphore,
   TimeoutError,
@@ -1823,5 +1828,186 @@ for (const [label, value] of THROWN) {
         assert.equal(x.held("j"), 0);
       }
     }
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Queues: each class, made busy (full, with a putter waiting on a timer),
+// and free (empty and idle).
+
+const QUEUE_CLASSES = [Queue, PriorityQueue, LifoQueue] as const;
+
+function queueSubject(
+  Class: typeof QUEUE_CLASSES[number],
+  full: boolean,
+): Subject {
+  const loop = new VirtualIOLoop();
+  const x = new Class<number>(1, { loop });
+  let putter: { settled: string[] } | undefined;
+  if (full) {
+    x.putNowait(0);
+    putter = pending(x.put(1, { timeout: 50 }));
+  }
+  return {
+    x,
+    loop,
+    state: () => ({
+      string: String(x),
+      size: x.size,
+      getters: x.getters,
+      putters: x.putters,
+      unfinished: x.unfinishedTasks,
+      timers: loop.pendingTimers,
+      putter: putter?.settled,
+    }),
+    async works() {
+      if (full) {
+        assert.equal(await x.get({ timeout: 0 }), Class === LifoQueue ? 1 : 0);
+        await loop.advance(0);
+        assert.deepEqual(putter!.settled, ["ok"]);
+        x.getNowait();
+        x.taskDone();
+        x.taskDone();
+      }
+      await x.put(2, { timeout: 0 });
+      assert.equal(await x.get({ timeout: 0 }), 2);
+      x.taskDone();
+      await x.join({ timeout: 0 });
+      assert.equal(loop.pendingTimers, 0);
+      assert.equal(String(x), `<${Class.name} maxsize=1>`);
+    },
+  };
+}
+
+const QUEUE_WAITS = [
+  {
+    name: "get",
+    call: (x: Queue<number>, options: unknown) => x.get(options as never),
+  },
+  {
+    name: "put",
+    call: (x: Queue<number>, options: unknown) => x.put(3, options as never),
+  },
+  {
+    name: "join",
+    call: (x: Queue<number>, options: unknown) => x.join(options as never),
+  },
+] as const;
+
+for (const Class of QUEUE_CLASSES) {
+  for (const wait of QUEUE_WAITS) {
+    const name = `${Class.name}.${wait.name}()`;
+    for (const [label, options, expected] of BAD_OPTIONS) {
+      Deno.test(`${name} rejects options ${label} and changes nothing`, async () => {
+        for (const full of [false, true]) {
+          const subject = queueSubject(Class, full);
+          const before = subject.state();
+          await expectReject(() => wait.call(subject.x, options), expected);
+          await subject.loop.advance(0);
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+    for (const [label, makeSignal] of ODD_REASONS) {
+      Deno.test(`${name} rejects at once with an already-aborted signal's reason, ${label}, and takes nothing`, async () => {
+        for (const full of [false, true]) {
+          const subject = queueSubject(Class, full);
+          const signal = makeSignal();
+          const before = subject.state();
+          await expectReject(
+            () => wait.call(subject.x, { signal, timeout: 10 }),
+            { thrown: signal.reason },
+          );
+          assert.deepEqual(subject.state(), before);
+          await subject.works();
+        }
+      });
+    }
+  }
+
+  for (const [label, options, expected] of BAD_CONSTRUCTOR_OPTIONS) {
+    Deno.test(`new ${Class.name}() throws for options ${label}`, () => {
+      expectThrow(() => new Class(0, options as never), expected);
+    });
+  }
+
+  for (const [label, value, expected] of BAD_VALUES) {
+    Deno.test(`new ${Class.name}() throws for maxsize ${label}`, () => {
+      const renamed = "argument" in expected
+        ? { ...expected, argument: "maxsize" }
+        : expected;
+      expectThrow(() => new Class(value as number), renamed);
+    });
+  }
+
+  Deno.test(`${Class.name}.putNowait(), getNowait() and taskDone() that throw change nothing`, async () => {
+    const subject = queueSubject(Class, true);
+    const before = subject.state();
+    expectThrow(() => subject.x.putNowait(5), {
+      error: QueueFull,
+      message: /^\w+ is full$/,
+    });
+    const empty = queueSubject(Class, false);
+    const emptyBefore = empty.state();
+    expectThrow(() => empty.x.getNowait(), {
+      error: QueueEmpty,
+      message: /^\w+ is empty$/,
+    });
+    expectThrow(() => empty.x.taskDone(), {
+      error: RangeError,
+      argument: "unfinishedTasks",
+    });
+    assert.deepEqual(subject.state(), before);
+    assert.deepEqual(empty.state(), emptyBefore);
+    await subject.works();
+    await empty.works();
+  });
+}
+
+const BAD_COMPARES: readonly [string, unknown][] = [
+  ["null", null],
+  ["a number", 1],
+  ["a string", "<"],
+  ["an object", {}],
+];
+
+for (const [label, compare] of BAD_COMPARES) {
+  Deno.test(`new PriorityQueue() throws for options.compare ${label}`, () => {
+    expectThrow(() => new PriorityQueue(0, { compare: compare as never }), {
+      error: TypeError,
+      argument: "options.compare",
+    });
+  });
+}
+
+const UNORDERED_ENTRIES: readonly [string, unknown, Expectation][] = [
+  ["a string among numbers", "1", { error: TypeError, argument: "item" }],
+  ["true", true, { error: TypeError, argument: "item" }],
+  ["null", null, { error: TypeError, argument: "item" }],
+  ["undefined", undefined, { error: TypeError, argument: "item" }],
+  ["an object", {}, { error: TypeError, argument: "item" }],
+  ["a symbol", Symbol("s"), { error: TypeError, argument: "item" }],
+  ["a function", () => 1, { error: TypeError, argument: "item" }],
+  ["NaN", NaN, { error: RangeError, argument: "item" }],
+  ["an array", [1], { error: TypeError, argument: "item" }],
+  ["a Proxy that throws on every read", explosive(), {
+    error: TypeError,
+    argument: "item",
+  }],
+];
+
+for (const [label, item, expected] of UNORDERED_ENTRIES) {
+  Deno.test(`PriorityQueue.put() and putNowait() refuse ${label} among numbers and change nothing`, async () => {
+    const loop = new VirtualIOLoop();
+    const queue = new PriorityQueue<unknown>(2, { loop });
+    queue.putNowait(1);
+    const before = String(queue);
+    expectThrow(() => queue.putNowait(item), expected);
+    await expectReject(() => queue.put(item), expected);
+    await expectReject(() => queue.put(item, { timeout: 5 }), expected);
+    assert.equal(String(queue), before);
+    assert.equal(loop.pendingTimers, 0);
+    assert.equal(queue.getNowait(), 1);
   });
 }

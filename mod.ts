@@ -30,3 +30,4 @@ export * from "./wait_group.ts";
 export * from "./read_write_lock.ts";
 export * from "./barrier.ts";
 export * from "./keyed_lock.ts";
+export * from "./queue.ts";

@@ -19,7 +19,13 @@ import {
   Condition,
   Event,
   KeyedLock,
+  LifoQueue,
   Lock,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
   ReadWriteLock,
   type Releaser,
   Semaphore,
@@ -1622,3 +1628,341 @@ Deno.test("KeyedLock agrees with its model under random single- and multi-key ac
     settings(),
   );
 });
+
+// ---------------------------------------------------------------------------
+// Queue, PriorityQueue and LifoQueue share one model: a buffer in the
+// class's order, getters, putters holding their items and joiners in one
+// line (each tagged with its role), and the tasks count. Every item is a
+// unique number (a PriorityQueue's is the array `[priority]`, made once per
+// number, so equal entries are told apart); a getter's settlement names the
+// item it got. After every step the model and the queue agree on who got
+// what, in order, so every item put is got exactly once, still queued,
+// dropped by an immediate shutdown, or never entered (a putter that gave up
+// or was shut out).
+
+type QueueKind = "Queue" | "PriorityQueue" | "LifoQueue";
+
+interface QueueModelWaiter extends ModelWaiter {
+  role: "get" | "put" | "join";
+  item?: number;
+}
+
+class QueueModel extends ModelBase {
+  declare queue: QueueModelWaiter[];
+  /** Items in the buffer, each with the count of pushes before it. */
+  buffer: { item: number; order: number }[] = [];
+  pushed = 0;
+  nextItem = 0;
+  unfinished = 0;
+  shutDown = false;
+  /** Settlements of woken waiters, logged after the step's own. */
+  woken: string[] = [];
+
+  constructor(
+    readonly kind: QueueKind,
+    readonly maxsize: number,
+    readonly priorities: number[],
+  ) {
+    super();
+  }
+
+  priority(item: number): number {
+    return this.priorities[item % this.priorities.length];
+  }
+
+  role(role: QueueModelWaiter["role"]): QueueModelWaiter[] {
+    return this.queue.filter((w) => w.role === role);
+  }
+
+  leave(w: QueueModelWaiter): void {
+    this.queue.splice(this.queue.indexOf(w), 1);
+  }
+
+  push(item: number): void {
+    this.buffer.push({ item, order: this.pushed++ });
+  }
+
+  take(): number {
+    let at = 0;
+    if (this.kind === "LifoQueue") at = this.buffer.length - 1;
+    if (this.kind === "PriorityQueue") {
+      for (let i = 1; i < this.buffer.length; i++) {
+        const a = this.buffer[i];
+        const b = this.buffer[at];
+        const order = this.priority(a.item) - this.priority(b.item);
+        if (order < 0 || (order === 0 && a.order < b.order)) at = i;
+      }
+    }
+    return this.buffer.splice(at, 1)[0].item;
+  }
+
+  /** Takes the next item, admitting the first putter's item first. */
+  poll(): number {
+    const putter = this.role("put")[0];
+    if (putter !== undefined) {
+      this.leave(putter);
+      this.push(putter.item!);
+      this.unfinished++;
+      this.woken.push(`${putter.id}:ok`);
+    }
+    return this.take();
+  }
+
+  /** Hands the item to the first getter or buffers it; false if neither. */
+  offer(item: number): boolean {
+    const getter = this.role("get")[0];
+    if (getter !== undefined) {
+      this.leave(getter);
+      this.unfinished++;
+      this.woken.push(`${getter.id}:got(${item})`);
+      return true;
+    }
+    if (this.maxsize === 0 || this.buffer.length < this.maxsize) {
+      this.push(item);
+      this.unfinished++;
+      return true;
+    }
+    return false;
+  }
+
+  finishIfDone(): void {
+    if (this.unfinished !== 0) return;
+    for (const w of this.role("join")) {
+      this.leave(w);
+      this.log.push(`${w.id}:ok`);
+    }
+  }
+
+  shutdown(immediate: boolean): void {
+    if (immediate && this.buffer.length > 0) {
+      const removed = this.buffer.length;
+      this.buffer = [];
+      if (this.unfinished > 0) {
+        this.unfinished = Math.max(0, this.unfinished - removed);
+        this.finishIfDone();
+      }
+    }
+    if (!this.shutDown) {
+      this.shutDown = true;
+      for (const w of this.role("put")) {
+        this.leave(w);
+        this.woken.push(`${w.id}:shutdown`);
+      }
+    }
+    if (this.buffer.length === 0) {
+      for (const w of this.role("get")) {
+        this.leave(w);
+        this.woken.push(`${w.id}:shutdown`);
+      }
+    }
+  }
+
+  /** Ends a step: woken waiters resume after the caller. */
+  flush(): void {
+    this.log.push(...this.woken.splice(0));
+  }
+}
+
+class QueueReal extends RealBase {
+  queue: Queue<unknown>;
+  entries = new Map<number, unknown[]>();
+
+  constructor(readonly kind: QueueKind, maxsize: number) {
+    super();
+    const loop = this.loop;
+    this.queue = kind === "Queue"
+      ? new Queue(maxsize, { loop })
+      : kind === "LifoQueue"
+      ? new LifoQueue(maxsize, { loop })
+      : new PriorityQueue(maxsize, { loop });
+  }
+
+  /** Queues shut down instead: the queue model has shutdown steps, no close. */
+  close(): void {
+    this.queue.shutdown(true);
+  }
+
+  /** The real item for model item `item`. */
+  item(m: QueueModel, item: number): unknown {
+    if (this.kind !== "PriorityQueue") return item;
+    const entry = [m.priority(item)];
+    this.entries.set(item, entry);
+    return entry;
+  }
+
+  /** The model item a real item stands for. */
+  itemOf(value: unknown): number {
+    if (typeof value === "number") return value;
+    for (const [item, entry] of this.entries) if (entry === value) return item;
+    throw new Error(`an item never put: ${String(value)}`);
+  }
+
+  trackGet(id: number, promise: Promise<unknown>): void {
+    promise.then(
+      (value) => this.settle(id, `got(${this.itemOf(value)})`),
+      (error) => this.settle(id, this.classify(id, error)),
+    );
+  }
+
+  override classify(id: number, error: unknown): string {
+    if (error instanceof QueueShutDown) return "shutdown";
+    return super.classify(id, error);
+  }
+}
+
+function compareQueue(m: QueueModel, r: QueueReal): void {
+  const q = r.queue;
+  const getters = m.role("get").length;
+  const putters = m.role("put").length;
+  assert.equal(q.size, m.buffer.length, "size");
+  assert.equal(q.getters, getters, "getters");
+  assert.equal(q.putters, putters, "putters");
+  assert.equal(q.unfinishedTasks, m.unfinished, "unfinishedTasks");
+  assert.equal(q.isShutDown(), m.shutDown, "isShutDown()");
+  assert.equal(q.isEmpty(), m.buffer.length === 0, "isEmpty()");
+  assert.equal(
+    q.isFull(),
+    m.maxsize > 0 && m.buffer.length >= m.maxsize,
+    "isFull()",
+  );
+  let text = `<${m.kind} maxsize=${m.maxsize}`;
+  if (m.buffer.length > 0) text += ` size=${m.buffer.length}`;
+  if (getters > 0) text += ` getters[${getters}]`;
+  if (putters > 0) text += ` putters[${putters}]`;
+  if (m.unfinished > 0) text += ` tasks=${m.unfinished}`;
+  if (m.shutDown) text += " shutdown";
+  assert.equal(String(q), `${text}>`);
+}
+
+function queueSteps(): fc.Arbitrary<Step<QueueModel, QueueReal>>[] {
+  const compare = compareQueue;
+  type C = Cmd<QueueModel, QueueReal>;
+  const cmd = (
+    label: string,
+    act: (m: QueueModel, r: QueueReal) => void,
+    pre: (m: QueueModel) => boolean = () => true,
+  ): C =>
+    new Cmd(label, pre, (m, r) => {
+      act(m, r);
+      m.flush();
+    }, compare);
+  return [
+    ...commonSteps(compare),
+    optionSpec.map((spec) =>
+      cmd(`put(${showSpec(spec)})`, (m, r) => {
+        const id = m.nextId++;
+        const item = m.nextItem++;
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
+        if (m.shutDown) m.log.push(`${id}:shutdown`);
+        else if (aborted) m.log.push(`${id}:abort`);
+        else if (m.offer(item)) m.log.push(`${id}:ok`);
+        else if (deadline <= m.time) m.log.push(`${id}:timeout`);
+        else m.queue.push({ id, deadline, shared, role: "put", item });
+        r.track(id, r.queue.put(r.item(m, item), options));
+      })
+    ),
+    fc.constant(
+      cmd("putNowait()", (m, r) => {
+        const item = m.nextItem++;
+        const error = m.shutDown
+          ? QueueShutDown
+          : m.offer(item)
+          ? undefined
+          : QueueFull;
+        expectThrow(error, () => r.queue.putNowait(r.item(m, item)));
+      }),
+    ),
+    optionSpec.map((spec) =>
+      cmd(`get(${showSpec(spec)})`, (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
+        if (m.buffer.length > 0 && aborted) m.log.push(`${id}:abort`);
+        else if (m.buffer.length > 0) m.log.push(`${id}:got(${m.poll()})`);
+        else if (m.shutDown) m.log.push(`${id}:shutdown`);
+        else if (aborted) m.log.push(`${id}:abort`);
+        else if (deadline <= m.time) m.log.push(`${id}:timeout`);
+        else m.queue.push({ id, deadline, shared, role: "get" });
+        r.trackGet(id, r.queue.get(options));
+      })
+    ),
+    fc.constant(
+      cmd("getNowait()", (m, r) => {
+        if (m.buffer.length > 0) {
+          const item = m.poll();
+          assert.equal(r.itemOf(r.queue.getNowait()), item, "getNowait()");
+        } else {
+          const error = m.shutDown ? QueueShutDown : QueueEmpty;
+          expectThrow(error, () => r.queue.getNowait());
+        }
+      }),
+    ),
+    fc.constant(
+      cmd("taskDone()", (m, r) => {
+        if (m.unfinished === 0) {
+          expectThrow(RangeError, () => r.queue.taskDone());
+          return;
+        }
+        m.unfinished--;
+        m.finishIfDone();
+        r.queue.taskDone();
+      }),
+    ),
+    optionSpec.map((spec) =>
+      cmd(`join(${showSpec(spec)})`, (m, r) => {
+        const id = m.nextId++;
+        const { options, deadline, aborted, shared } = makeOptions(
+          spec,
+          id,
+          m,
+          r,
+        );
+        if (aborted) m.log.push(`${id}:abort`);
+        else if (m.unfinished === 0) m.log.push(`${id}:ok`);
+        else if (deadline <= m.time) m.log.push(`${id}:timeout`);
+        else m.queue.push({ id, deadline, shared, role: "join" });
+        r.track(id, r.queue.join(options));
+      })
+    ),
+    fc.boolean().map((immediate) =>
+      cmd(`shutdown(${immediate})`, (m, r) => {
+        m.shutdown(immediate);
+        r.queue.shutdown(immediate);
+      })
+    ),
+  ];
+}
+
+for (const kind of ["Queue", "PriorityQueue", "LifoQueue"] as const) {
+  const steps = queueSteps();
+  Deno.test(`${kind} agrees with its model under random puts, gets, taskDone(), join(), shutdowns, timeouts and aborts: every item got once, queued or dropped`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 3 }),
+        fc.array(fc.integer({ min: 0, max: 2 }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        fc.commands(steps, { ...commandLimits, maxCommands: 60 }),
+        (maxsize, priorities, commands) =>
+          fc.asyncModelRun(
+            () => ({
+              model: new QueueModel(kind, maxsize, priorities),
+              real: new QueueReal(kind, maxsize),
+            }),
+            commands,
+          ),
+      ),
+      settings(),
+    );
+  });
+}

@@ -10,6 +10,7 @@ import * as waitGroup from "./wait_group.ts";
 import * as readWriteLock from "./read_write_lock.ts";
 import * as barrier from "./barrier.ts";
 import * as keyedLock from "./keyed_lock.ts";
+import * as queue from "./queue.ts";
 import {
   Condition,
   type Deadline,
@@ -55,6 +56,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "read_write_lock.ts": ["ReadWriteLock"],
   "barrier.ts": ["Barrier"],
   "keyed_lock.ts": ["KeyedLock"],
+  "queue.ts": ["LifoQueue", "PriorityQueue", "Queue"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -67,6 +69,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "read_write_lock.ts": readWriteLock,
   "barrier.ts": barrier,
   "keyed_lock.ts": keyedLock,
+  "queue.ts": queue,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -112,7 +115,10 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "Event",
       "IOLoop",
       "KeyedLock",
+      "LifoQueue",
       "Lock",
+      "PriorityQueue",
+      "Queue",
       "QueueEmpty",
       "QueueFull",
       "QueueShutDown",
@@ -357,4 +363,35 @@ Deno.test("KeyedLock<K> takes keys of K, or arrays of them, and use<T>() infers 
   assert.equal(await text, "text");
   assert.equal(await many, 3);
   assert.equal(byName.size + byId.size + byEither.size, 0);
+});
+
+// ---------------------------------------------------------------------------
+// Queues
+
+Deno.test("Queue<T> types its items through get(), getNowait() and for await", async () => {
+  const strings = new queue.Queue<string>();
+  // @ts-expect-error a Queue<string> takes strings only
+  const _refused = () => strings.putNowait(1);
+  strings.putNowait("a");
+  const got = await strings.get();
+  assertType<Equal<typeof got, string>>(true);
+  strings.putNowait("b");
+  assertType<Equal<ReturnType<typeof strings.getNowait>, string>>(true);
+  strings.shutdown();
+  for await (const item of strings) {
+    assertType<Equal<typeof item, string>>(true);
+    assert.equal(item, "b");
+  }
+  const entries = new queue.PriorityQueue<[number, string]>(0, {
+    compare: (a, b) => a[0] - b[0],
+  });
+  const _wrongCompare = () =>
+    new queue.PriorityQueue<[number, string]>(0, {
+      // @ts-expect-error compare takes two entries of the queue's type
+      compare: (a: string, b: string) => a.length - b.length,
+    });
+  entries.putNowait([1, "x"]);
+  assertType<Equal<ReturnType<typeof entries.getNowait>, [number, string]>>(
+    true,
+  );
 });

@@ -300,3 +300,134 @@ export class RawKeyedLock {
 export function floor() {
   return Promise.resolve();
 }
+
+/**
+ * A queue as written by hand: items in a ring that doubles when full (or a
+ * binary heap with an insertion counter, for priorities), getters' and
+ * putters' resolvers in two FIFOs, an item handed straight to a waiting
+ * getter and a waiting putter's item admitted when a get frees a slot.
+ */
+export class RawQueue {
+  #items = new Array(8);
+  #head = 0;
+  #size = 0;
+  #maxsize;
+  #getters = new Fifo();
+  #putters = new Fifo();
+
+  constructor(maxsize = 0) {
+    this.#maxsize = maxsize;
+  }
+
+  put(item) {
+    const getter = this.#getters.shift();
+    if (getter !== undefined) {
+      getter(item);
+      return RESOLVED;
+    }
+    if (this.#maxsize === 0 || this.size < this.#maxsize) {
+      this.push(item);
+      return RESOLVED;
+    }
+    return new Promise((resolve) => this.#putters.push({ item, resolve }));
+  }
+
+  get() {
+    if (this.size === 0) {
+      return new Promise((resolve) => this.#getters.push(resolve));
+    }
+    const item = this.take();
+    const putter = this.#putters.shift();
+    if (putter !== undefined) {
+      this.push(putter.item);
+      putter.resolve();
+    }
+    return Promise.resolve(item);
+  }
+
+  get size() {
+    return this.#size;
+  }
+
+  push(item) {
+    let items = this.#items;
+    if (this.#size === items.length) {
+      const grown = new Array(items.length * 2);
+      for (let i = 0; i < this.#size; i++) {
+        grown[i] = items[(this.#head + i) & (items.length - 1)];
+      }
+      this.#items = items = grown;
+      this.#head = 0;
+    }
+    items[(this.#head + this.#size) & (items.length - 1)] = item;
+    this.#size++;
+  }
+
+  take() {
+    const items = this.#items;
+    const item = items[this.#head];
+    items[this.#head] = undefined;
+    this.#head = (this.#head + 1) & (items.length - 1);
+    this.#size--;
+    return item;
+  }
+}
+
+/** {@linkcode RawQueue} in priority order, smallest number first, ties FIFO. */
+export class RawPriorityQueue extends RawQueue {
+  #items = [];
+  #orders = [];
+  #pushed = 0;
+
+  get size() {
+    return this.#items.length;
+  }
+
+  push(item) {
+    const items = this.#items;
+    const orders = this.#orders;
+    const order = this.#pushed++;
+    let at = items.length;
+    items.push(item);
+    orders.push(order);
+    while (at > 0) {
+      const parent = (at - 1) >> 1;
+      const p = items[parent];
+      if (p < item || (p === item && orders[parent] < order)) break;
+      items[at] = p;
+      orders[at] = orders[parent];
+      at = parent;
+    }
+    items[at] = item;
+    orders[at] = order;
+  }
+
+  take() {
+    const items = this.#items;
+    const orders = this.#orders;
+    const top = items[0];
+    const item = items.pop();
+    const order = orders.pop();
+    const size = items.length;
+    if (size === 0) return top;
+    let at = 0;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= size) break;
+      const right = child + 1;
+      if (
+        right < size &&
+        (items[right] < items[child] ||
+          (items[right] === items[child] && orders[right] < orders[child]))
+      ) child = right;
+      const c = items[child];
+      if (item < c || (item === c && order < orders[child])) break;
+      items[at] = c;
+      orders[at] = orders[child];
+      at = child;
+    }
+    items[at] = item;
+    orders[at] = order;
+    return top;
+  }
+}

@@ -221,6 +221,25 @@ function targets(result, start) {
   }
   vsPeer("g1");
   vsPeer("k1");
+  for (const id of ["q1", "q2", "q3"]) {
+    if (!r[id]) continue;
+    if (bestPeer(r[id].impls) !== undefined) vsPeer(id);
+    add(
+      id,
+      "≤ 1.5× raw-fifo",
+      r[id].impls[OURS].ns / r[id].impls[RAW].ns,
+      1.5,
+    );
+    if (id !== "q2") {
+      add(
+        `${id} heap`,
+        `≤ 64 B per queued item${v8 ? "" : " (a V8 target)"}`,
+        r[id].impls[OURS].bytes,
+        v8 ? 64 : Infinity,
+        " B",
+      );
+    }
+  }
   if (start) add("start-up", "≤ 1.1× empty module", start.ratio, 1.1);
   return out;
 }
@@ -252,7 +271,8 @@ function runTable(result, start) {
     for (const name of [OURS, "async-mutex", RAW]) {
       const m = impls[name];
       if (m?.bytes !== undefined) {
-        extra.push(`${name} ${fmt(m.bytes, 0)} B/waiter`);
+        const per = id.startsWith("q") ? "item" : "waiter";
+        extra.push(`${name} ${fmt(m.bytes, 0)} B/${per}`);
       }
       if (m?.growth !== undefined) {
         extra.push(`${name} +${fmt(m.growth, 2)} B/wait`);

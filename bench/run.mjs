@@ -26,6 +26,9 @@ import * as asyncRwlock from "async-rwlock";
 import rwlock from "rwlock";
 import * as rocicorp from "@rocicorp/lock";
 import * as jpWaitgroup from "@jpwilliams/waitgroup";
+import * as asyncChannel from "async-channel";
+import * as repeater from "@repeaterjs/repeater";
+import * as esfxAsyncQueue from "@esfx/async-queue";
 import { CLOCK, runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
 
 const library = process.argv[2];
@@ -51,6 +54,9 @@ const results = await runAll(
       rocicorp,
       jpWaitgroup,
       AsyncLock,
+      asyncChannel,
+      repeater,
+      esfxAsyncQueue,
     },
   },
   { quick, trials, only, log: (line) => console.error(line) },

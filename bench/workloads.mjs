@@ -18,6 +18,8 @@ import {
   RawEvent,
   RawKeyedLock,
   RawLock,
+  RawPriorityQueue,
+  RawQueue,
   RawReadWriteLock,
   RawSemaphore,
   RawWaitGroup,
@@ -35,6 +37,9 @@ export const PEERS = [
   "@rocicorp/lock",
   "@jpwilliams/waitgroup",
   "async-lock",
+  "async-channel",
+  "@repeaterjs/repeater",
+  "@esfx/async-queue",
 ];
 
 /** Names of the implementations that are not peers. */
@@ -403,6 +408,113 @@ function timedWaits({ coop, peers }, withSignal) {
   return impls;
 }
 
+// Queues ---------------------------------------------------------------------
+
+// Random priorities for q3, the same for every implementation: small
+// integers, so an item costs the heap nothing of its own.
+const PRIORITIES = (() => {
+  const priorities = new Array(1 << 18);
+  let seed = 20261125;
+  for (let i = 0; i < priorities.length; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    priorities[i] = seed % 1_000_000;
+  }
+  return priorities;
+})();
+
+const itemOf = (priority) =>
+  priority ? (i) => PRIORITIES[i & (PRIORITIES.length - 1)] : (i) => i;
+
+/**
+ * `producers` tasks put `n` items in all and `consumers` tasks get them,
+ * through one queue made per workload (as a long-lived queue is) with room
+ * for `maxsize` items (0: unbounded). Each implementation is `{ put, get }`.
+ */
+function queueRun(make, { producers, consumers, priority }) {
+  const queue = make();
+  const item = itemOf(priority);
+  return timed(async (n) => {
+    const perProducer = Math.max(1, Math.round(n / producers));
+    const perConsumer = (perProducer * producers) / consumers;
+    const all = [];
+    for (let p = 0; p < producers; p++) {
+      all.push((async () => {
+        const base = p * perProducer;
+        for (let i = 0; i < perProducer; i++) await queue.put(item(base + i));
+      })());
+    }
+    for (let c = 0; c < consumers; c++) {
+      all.push((async () => {
+        for (let i = 0; i < perConsumer; i++) await queue.get();
+      })());
+    }
+    await Promise.all(all);
+  });
+}
+
+/** Heap bytes per item held, by a queue of `K` small integers. */
+function heapPerItem(make, put) {
+  const K = 100_000;
+  return (env) => {
+    env.gc();
+    const before = env.heap();
+    const queue = make();
+    for (let i = 0; i < K; i++) put(queue, i);
+    env.gc();
+    const bytes = (env.heap() - before) / K;
+    if (queue.size !== K) throw new Error("the queue lost items");
+    return bytes;
+  };
+}
+
+/** Adds `bytes` (heap per queued item) to a timed result. */
+function withBytes(run, bytes) {
+  return async (n, env) => ({ ...await run(n, env), bytes: bytes(env) });
+}
+
+function queueWorkload({ coop, peers }, shape) {
+  const { maxsize, priority } = shape;
+  const Ours = priority ? coop.PriorityQueue : coop.Queue;
+  const Raw = priority ? RawPriorityQueue : RawQueue;
+  const impls = {
+    [OURS]: withBytes(
+      queueRun(() => new Ours(maxsize), shape),
+      heapPerItem(() => new Ours(), (queue, i) => queue.putNowait(i)),
+    ),
+    [RAW]: withBytes(
+      queueRun(() => new Raw(maxsize), shape),
+      heapPerItem(() => new Raw(), (queue, i) => queue.put(i)),
+    ),
+    [FLOOR]: timed(async (n) => {
+      for (let i = 0; i < n; i++) await floor();
+    }),
+  };
+  if (priority) return impls;
+  const { Channel } = peers.asyncChannel;
+  impls["async-channel"] = queueRun(() => {
+    const channel = new Channel(maxsize === 0 ? Infinity : maxsize);
+    return { put: (x) => channel.push(x), get: () => channel.get() };
+  }, shape);
+  if (maxsize === 0) {
+    const { AsyncQueue } = peers.esfxAsyncQueue;
+    impls["@esfx/async-queue"] = queueRun(() => new AsyncQueue(), shape);
+  }
+  if (shape.producers === 1 && shape.consumers === 1) {
+    // One producer inside the repeater's executor, one consumer: a
+    // repeater is single-use and single-consumer.
+    const { Repeater, FixedBuffer } = peers.repeater;
+    impls["@repeaterjs/repeater"] = timed(async (n) => {
+      const repeater = new Repeater(async (push, stop) => {
+        for (let i = 0; i < n; i++) await push(i);
+        stop();
+      }, new FixedBuffer(maxsize));
+      for (let i = 0; i < n; i++) await repeater.next();
+      await repeater.return();
+    });
+  }
+  return impls;
+}
+
 /**
  * 100 tasks share one reader-writer lock, 90% of their turns reading and
  * 10% writing; each holds it across one promise turn, so that readers
@@ -688,6 +800,42 @@ export function workloads(libs) {
       n: 50_000,
       quick: 20_000,
       impls: keyedWorkload(libs),
+    },
+    {
+      id: "q1",
+      title: "Queue(64): one producer, one consumer, per item",
+      n: 200_000,
+      quick: 50_000,
+      impls: queueWorkload(libs, {
+        producers: 1,
+        consumers: 1,
+        maxsize: 64,
+        priority: false,
+      }),
+    },
+    {
+      id: "q2",
+      title: "Queue(): eight producers, eight consumers, per item",
+      n: 200_000,
+      quick: 50_000,
+      impls: queueWorkload(libs, {
+        producers: 8,
+        consumers: 8,
+        maxsize: 0,
+        priority: false,
+      }),
+    },
+    {
+      id: "q3",
+      title: "PriorityQueue(64), random priorities, one producer, one consumer",
+      n: 200_000,
+      quick: 50_000,
+      impls: queueWorkload(libs, {
+        producers: 1,
+        consumers: 1,
+        maxsize: 64,
+        priority: true,
+      }),
     },
   ];
 }

@@ -7,6 +7,9 @@
 import { conditionExample } from "./condition.ts";
 import { eventExample } from "./event.ts";
 import { lockExample } from "./lock.ts";
+import { lifoQueueExample } from "./lifo_queue.ts";
+import { priorityQueueExample } from "./priority_queue.ts";
+import { queueExample } from "./queue.ts";
 import { semaphoreExample } from "./semaphore.ts";
 
 const examples = [
@@ -14,6 +17,9 @@ const examples = [
   eventExample,
   semaphoreExample,
   lockExample,
+  queueExample,
+  priorityQueueExample,
+  lifoQueueExample,
 ];
 
 for (const [index, example] of examples.entries()) {
