@@ -26,3 +26,4 @@ export * from "./condition.ts";
 export * from "./event.ts";
 export * from "./semaphore.ts";
 export * from "./lock.ts";
+export * from "./web_lock.ts";

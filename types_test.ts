@@ -6,6 +6,7 @@ import * as condition from "./condition.ts";
 import * as event from "./event.ts";
 import * as semaphore from "./semaphore.ts";
 import * as lock from "./lock.ts";
+import * as webLock from "./web_lock.ts";
 import {
   Condition,
   type Deadline,
@@ -18,6 +19,7 @@ import {
   type TimeoutHandle,
   VirtualIOLoop,
   type WaitOptions,
+  WebLock,
 } from "./mod.ts";
 
 // Type-level checks: `deno test` type-checks this file, so each
@@ -47,6 +49,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "event.ts": ["Event"],
   "semaphore.ts": ["BoundedSemaphore", "Semaphore"],
   "lock.ts": ["Lock"],
+  "web_lock.ts": ["WebLock"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -55,6 +58,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "event.ts": event,
   "semaphore.ts": semaphore,
   "lock.ts": lock,
+  "web_lock.ts": webLock,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -76,6 +80,8 @@ type _ModuleTypes = [
   mod.WaitOptions,
   mod.Releaser,
   mod.AcquireOptions,
+  webLock.WebLockInfo,
+  mod.WebLockInfo,
 ];
 assertType<Equal<mod.Deadline, ioloop.Deadline>>(true);
 assertType<Equal<mod.Releaser, semaphore.Releaser>>(true);
@@ -105,6 +111,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "Semaphore",
       "TimeoutError",
       "VirtualIOLoop",
+      "WebLock",
     ],
   );
   const all = mod as Record<string, unknown>;
@@ -310,4 +317,27 @@ Deno.test("IOLoop.current() is typed as an IOLoop and VirtualIOLoop as one too",
   assert.throws(() => IOLoop.setCurrent({}), TypeError);
   assert.ok(virtual instanceof IOLoop);
   assert.ok(current instanceof IOLoop);
+});
+
+// ---------------------------------------------------------------------------
+// WebLock (types only: the runtime may have no navigator.locks)
+
+Deno.test("WebLock's types: use<T> infers T, mode is exclusive or shared, tryAcquire may resolve with undefined", () => {
+  const typed = async (lock: WebLock) => {
+    const used = lock.use(() => Promise.resolve(1), { mode: "shared" });
+    assertType<Equal<typeof used, Promise<number>>>(true);
+    const tried = lock.tryAcquire({ mode: "shared" });
+    assertType<Equal<typeof tried, Promise<Releaser | undefined>>>(true);
+    const acquired = lock.acquire({ mode: "exclusive", timeout: 10 });
+    assertType<Equal<typeof acquired, Promise<Releaser>>>(true);
+    const snapshot = await WebLock.query();
+    assertType<Equal<typeof snapshot.held, webLock.WebLockInfo[]>>(true);
+    // @ts-expect-error mode is "exclusive" or "shared"
+    await lock.acquire({ mode: "read" });
+    // @ts-expect-error tryAcquire takes no wait options
+    await lock.tryAcquire({ timeout: 10 });
+    // @ts-expect-error the name is a string
+    new WebLock(1);
+  };
+  assert.equal(typeof typed, "function");
 });
