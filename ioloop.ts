@@ -151,9 +151,22 @@ const MAX_DELAY = 2 ** 31 - 1;
 const runtimeSetTimeout = globalThis.setTimeout;
 // Between two virtual timers every promise callback must run; a macrotask
 // that no fake clock replaces comes after all of them. Deno, Node and Bun
-// all have setImmediate; it is taken at import so that a fake clock that
-// replaces it later cannot stall virtual time.
-const runtimeSetImmediate = globalThis.setImmediate;
+// have setImmediate; browsers do not, and there a MessageChannel message is
+// that macrotask. Both are taken at import so that a fake clock that
+// replaces them later cannot stall virtual time. They are read through
+// types of our own: @types/node's MessageChannel has no `onmessage`, and
+// a browser's globals have no setImmediate.
+const runtimeSetImmediate = (globalThis as {
+  setImmediate?: (callback: () => void) => unknown;
+}).setImmediate;
+type Port = {
+  onmessage: (() => void) | null;
+  postMessage(message: undefined): void;
+  close(): void;
+};
+const RuntimeMessageChannel = (globalThis as unknown as {
+  MessageChannel?: new () => { port1: Port; port2: Port };
+}).MessageChannel;
 
 type RuntimeTimer = ReturnType<typeof setTimeout>;
 type DenoTimers = {
@@ -190,8 +203,23 @@ function checkCallback(
 }
 
 function drainPromiseCallbacks(): Promise<void> {
-  return new Promise((resolve) => runtimeSetImmediate(resolve));
+  if (runtimeSetImmediate !== undefined) {
+    return new Promise((resolve) => runtimeSetImmediate(resolve));
+  }
+  if (drainChannel === undefined) {
+    // One channel for every drain, its messages in the order posted: a new
+    // channel per drain costs three times as much.
+    drainChannel = new RuntimeMessageChannel!();
+    drainChannel.port1.onmessage = () => drained.shift()!();
+  }
+  const port = drainChannel.port2;
+  return new Promise((resolve) => {
+    drained.push(resolve);
+    port.postMessage(undefined);
+  });
 }
+let drainChannel: { port1: Port; port2: Port } | undefined;
+const drained: (() => void)[] = [];
 
 let defaultLoop: IOLoop | undefined;
 let currentLoop: IOLoop | undefined;
@@ -638,7 +666,11 @@ export class IOLoop {
 
   #disarm(): void {
     if (this.#alarm === undefined) return;
-    this.#alarmClearTimeout!(this.#alarm);
+    // Called through a local, not as `this.#alarmClearTimeout(...)`: that
+    // passes the loop as `this`, and a browser's clearTimeout then throws
+    // "Illegal invocation".
+    const clearTimeout = this.#alarmClearTimeout!;
+    clearTimeout(this.#alarm);
     this.#alarm = undefined;
     this.#alarmAt = Infinity;
   }

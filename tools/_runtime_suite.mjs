@@ -1,7 +1,8 @@
 /**
- * What tools/test_node.mjs and tools/test_bun.mjs share: building, the
- * consumer project, running a step, and the closing `N passed, N failed`
- * line that tools/test_all.mjs adds up.
+ * What tools/test_node.mjs, tools/test_bun.mjs and tools/test_browser.mjs
+ * share: building, the table of skipped tests, the consumer project,
+ * running a step, and the closing `N passed, N failed` line that
+ * tools/test_all.mjs adds up.
  *
  * @module
  */
@@ -22,13 +23,55 @@ import { buildPackage, buildTests } from "./build_npm.mjs";
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Test files that cannot run on Node or Bun, each with the reason. Keep it
- * empty: a test file that needs more than `Deno.test(name, fn)` belongs
- * here only with a stated reason, and then only on the runtimes named.
+ * What cannot run on some runtime, each with the reason: a whole test file
+ * (no `test`) or one test by its exact name (the string given to
+ * `Deno.test`; names are unique across the suite). Keep it short: an entry
+ * belongs here only when the runtime lacks what the test is about (a child
+ * process, the file system, the environment), never to hide a failure.
  *
- * @type {Record<string, { runtimes: string[], reason: string }>}
+ * `runtimes` names a family (`"node"`, `"bun"`, `"browser"`) or one Node
+ * (`"node20"`, `"node22"`, `"node24"`). The runners print every skip; a
+ * skipped test counts neither as passed nor as failed.
+ *
+ * @type {{ file: string, test?: string, runtimes: string[], reason: string }[]}
  */
-export const SKIPPED = {};
+export const SKIPPED = [
+  {
+    file: "ioloop_test.ts",
+    test:
+      "IOLoop.current() on real timers lets the process exit once nothing is pending",
+    runtimes: ["browser"],
+    reason: "spawns a child process (node:child_process); a page has none",
+  },
+  {
+    file: "ioloop_test.ts",
+    test:
+      "IOLoop.current() on real timers keeps the process alive while a timer is pending",
+    runtimes: ["browser"],
+    reason: "spawns a child process (node:child_process); a page has none",
+  },
+];
+
+/** Whether a SKIPPED entry's `runtimes` covers `runtime` (`node24` is in `node`). */
+function covers(entry, runtime) {
+  return entry.runtimes.includes(runtime) ||
+    entry.runtimes.includes(runtime.replace(/\d+$/, ""));
+}
+
+/**
+ * The tests skipped one by one on `runtime`: `{ [name]: reason }`, which
+ * tools/deno_test_shim.mjs reads from `DENO_TEST_SHIM_SKIP` (Node, Bun) and
+ * tools/browser/deno_test_shim.mjs from the page.
+ */
+export function skippedTests(runtime) {
+  const skips = {};
+  for (const entry of SKIPPED) {
+    if (entry.test !== undefined && covers(entry, runtime)) {
+      skips[entry.test] = `${entry.file}: ${entry.reason}`;
+    }
+  }
+  return skips;
+}
 
 /** Counts passed and failed tests and checks; prints the closing line. */
 export class Tally {
@@ -101,30 +144,46 @@ export function run(command, args, { cwd = ROOT, env = {}, hide } = {}) {
 }
 
 /**
- * Builds the package (.tmp/npm) and the tests (.tmp/npm-test-<runtime>); returns the
- * test files to run, relative to the test build, minus the skipped ones.
+ * Builds the package (.tmp/npm) and the tests (.tmp/npm-test-<dir>, by
+ * default <dir> = `runtime`, down-levelled to `target`: see
+ * tools/build_npm.mjs); returns the test files to run, relative to the test
+ * build, minus the files skipped on `runtime`, and the tests skipped one by
+ * one there.
  */
-export function build(tally, runtime) {
+export function build(
+  tally,
+  runtime,
+  { dir = runtime, target = "es2022" } = {},
+) {
   try {
     const pkg = buildPackage();
     console.log(`build_npm: ${pkg.files.length} files in .tmp/npm`);
     // One test build per runtime, so test:node and test:bun can run at once.
-    const tests = buildTests(join(ROOT, ".tmp", `npm-test-${runtime}`));
+    const tests = buildTests(join(ROOT, ".tmp", `npm-test-${dir}`), {
+      target,
+    });
     console.log(
-      `build_npm --tests: ${tests.files.length} files in .tmp/npm-test-${runtime}`,
+      `build_npm --tests --target=${target}: ${tests.files.length} files in .tmp/npm-test-${dir}`,
     );
     const files = [];
     for (const file of tests.tests) {
       const source = file.replace(/\.js$/, ".ts");
-      const skip = SKIPPED[source];
-      if (skip?.runtimes.includes(runtime)) {
+      const skip = SKIPPED.find((entry) =>
+        entry.file === source && entry.test === undefined &&
+        covers(entry, runtime)
+      );
+      if (skip) {
         console.log(`skipped on ${runtime}: ${source}: ${skip.reason}`);
       } else {
         files.push(file);
       }
     }
+    const skips = skippedTests(runtime);
+    for (const [name, reason] of Object.entries(skips)) {
+      console.log(`skipped on ${runtime}: "${name}": ${reason}`);
+    }
     console.log(`${files.length} test files: ${files.join(", ")}`);
-    return { outDir: tests.outDir, files };
+    return { outDir: tests.outDir, files, skips };
   } catch (error) {
     console.log(error);
     tally.check("build_npm", false);

@@ -7,7 +7,8 @@
  * from JSR's npm tarball.
  *
  *     node tools/build_npm.mjs [outDir]          # default .tmp/npm
- *     node tools/build_npm.mjs --tests [outDir]  # default .tmp/npm-test
+ *     node tools/build_npm.mjs --tests [--target=esnext] [outDir]
+ *                                                # default .tmp/npm-test
  *
  * Files are rewritten only when their content changes, each by rename, and
  * stale ones removed, so a run reading .tmp/npm while another rebuilds it
@@ -101,7 +102,12 @@ function prune(dir, keep, base = dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) prune(path, keep, base);
-    else if (!keep.has(relative(base, path))) rmSync(path, { force: true });
+    // A `*.<pid>.tmp` file is another run's write in flight: see writeIfChanged.
+    else if (
+      !keep.has(relative(base, path)) && !/\.\d+\.tmp$/.test(entry.name)
+    ) {
+      rmSync(path, { force: true });
+    }
   }
 }
 
@@ -169,8 +175,9 @@ function rewriteDeclarationImports(context) {
 }
 
 /** Emits `rootNames` (and what they import) into `outDir`; returns the files written. */
-function emit(rootNames, outDir, { declaration, check, prelude }) {
+function emit(rootNames, outDir, { declaration, check, prelude, target }) {
   const options = { ...BASE_OPTIONS, outDir, declaration };
+  if (target !== undefined) options.target = target;
   if (!check) options.noCheck = true;
   const program = ts.createProgram({ rootNames, options });
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) =>
@@ -289,8 +296,29 @@ export function testFiles() {
   return found.sort();
 }
 
-/** Builds the modules, the tests and the examples together, for Node and Bun. */
-export function buildTests(outDir = join(ROOT, ".tmp/npm-test")) {
+/**
+ * The targets a test build takes: `es2022` down-levels `using` to a
+ * try/finally over `Symbol.dispose` (Node 20 and 22 cannot parse it);
+ * `esnext` keeps `using` and `await using` as written, for the runtimes
+ * that run them natively (Node 24, Chromium).
+ */
+export const TEST_TARGETS = {
+  es2022: ts.ScriptTarget.ES2022,
+  esnext: ts.ScriptTarget.ESNext,
+};
+
+/**
+ * Builds the modules, the tests and the examples together, for Node, Bun
+ * and the browser, down-levelled to `target` (a key of
+ * {@linkcode TEST_TARGETS}).
+ */
+export function buildTests(
+  outDir = join(ROOT, ".tmp/npm-test"),
+  { target = "es2022" } = {},
+) {
+  if (!(target in TEST_TARGETS)) {
+    throw new Error(`build_npm: unknown test target ${target}`);
+  }
   outDir = resolve(outDir);
   const roots = [
     ...rootTs(ROOT),
@@ -300,6 +328,7 @@ export function buildTests(outDir = join(ROOT, ".tmp/npm-test")) {
   const written = emit([...new Set(roots)], outDir, {
     declaration: false,
     check: false,
+    target: TEST_TARGETS[target],
     // `Deno` in a test file is the shim's, imported, not a global: the
     // library under test must see Node's or Bun's globals as a user's
     // program does (ioloop.ts looks for `globalThis.Deno`).
@@ -326,8 +355,11 @@ if (
 ) {
   const args = process.argv.slice(2);
   const tests = args.includes("--tests");
+  const target = args.find((a) => a.startsWith("--target="))?.slice(9);
   const outArg = args.find((a) => !a.startsWith("--"));
-  const { outDir, files } = tests ? buildTests(outArg) : buildPackage(outArg);
+  const { outDir, files } = tests
+    ? buildTests(outArg, { target })
+    : buildPackage(outArg);
   console.log(
     `build_npm: ${files.length} files in ${
       relative(process.cwd(), outDir) || "."

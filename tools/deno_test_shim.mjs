@@ -6,6 +6,10 @@
  * file; no global `Deno` is defined, so the library sees the runtime's own
  * globals, as a user's program does.
  *
+ * A test named in `DENO_TEST_SHIM_SKIP` (JSON `{ [name]: reason }`, set by
+ * the runner from SKIPPED in tools/_runtime_suite.mjs) is registered as
+ * skipped, with its reason.
+ *
  * Only the plain form is supported; any other (an options object, a
  * `TestContext` with `t.step`) throws, so a test that is not
  * runtime-neutral fails loudly instead of being skipped.
@@ -16,6 +20,8 @@
 const runner = globalThis.Bun
   ? await import("bun:test")
   : await import("node:test");
+
+const skipped = JSON.parse(globalThis.process?.env.DENO_TEST_SHIM_SKIP || "{}");
 
 function test(name, fn) {
   if (
@@ -30,6 +36,11 @@ function test(name, fn) {
     throw new TypeError(
       `deno_test_shim: "${name}" takes a TestContext, which Node and Bun do not have`,
     );
+  }
+  if (Object.hasOwn(skipped, name)) {
+    if (globalThis.Bun) runner.test.skip(name, () => fn());
+    else runner.test(name, { skip: skipped[name] }, () => fn());
+    return;
   }
   runner.test(name, () => fn());
 }

@@ -29,7 +29,11 @@ if (tests) {
     // 1 s, so a broken build that hangs many tests still ends in minutes.
     "--timeout=10000",
     ...tests.files.map((file) => `./${file}`),
-  ], { cwd: tests.outDir, hide: /^\(pass\) / });
+  ], {
+    cwd: tests.outDir,
+    env: { DENO_TEST_SHIM_SKIP: JSON.stringify(tests.skips) },
+    hide: /^\(pass\) /,
+  });
   const counts = bunCounts(output);
   if (counts) {
     const failed = counts.failed || (ok ? 0 : 1);
