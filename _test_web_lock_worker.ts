@@ -1,9 +1,9 @@
 /**
- * A worker for web_lock_test.ts: a Deno or browser `Worker`, or a Node
- * `worker_threads` worker. Told a lock name, a number of sections and a
- * `SharedArrayBuffer`, it runs that many critical sections under a
- * {@linkcode WebLock} and counts, in the shared memory, every time it found
- * someone else inside. It answers `"done"` or the error's text.
+ * Critical sections under a {@linkcode WebLock} that count, in shared
+ * memory, every time they find someone else inside: web_lock_test.ts runs
+ * them in this thread and in workers. Loaded as a worker (a Deno or browser
+ * `Worker`, or a Node `worker_threads` worker), the module runs the
+ * {@linkcode Task} it is sent and answers `"done"` or the error's text.
  *
  * @module
  */
@@ -14,15 +14,17 @@ import { WebLock } from "./web_lock.ts";
 export interface Task {
   name: string;
   sections: number;
-  /** Three Int32 cells: [inside, overlaps, sections run]. */
+  /** Three Int32 cells: how many are inside, overlaps seen, sections run. */
   memory: SharedArrayBuffer;
-  mode?: "exclusive" | "shared";
 }
 
 /** The cells of {@linkcode Task.memory}. */
 export const INSIDE = 0, OVERLAPS = 1, SECTIONS = 2;
 
-async function run({ name, sections, memory, mode }: Task): Promise<void> {
+/** Runs `sections` critical sections, one after the other. */
+export async function runSections(
+  { name, sections, memory }: Task,
+): Promise<void> {
   const cells = new Int32Array(memory);
   const lock = new WebLock(name);
   for (let i = 0; i < sections; i++) {
@@ -34,7 +36,7 @@ async function run({ name, sections, memory, mode }: Task): Promise<void> {
       if (Atomics.load(cells, INSIDE) !== 1) Atomics.add(cells, OVERLAPS, 1);
       Atomics.add(cells, SECTIONS, 1);
       Atomics.sub(cells, INSIDE, 1);
-    }, { mode });
+    });
   }
 }
 
@@ -42,24 +44,21 @@ interface Port {
   postMessage(message: unknown): void;
 }
 
-function serve(port: Port, listen: (on: (task: Task) => void) => void): void {
-  listen((task) => {
-    run(task).then(
-      () => port.postMessage("done"),
-      (error) => port.postMessage(String(error?.stack ?? error)),
-    );
-  });
+function answer(port: Port, task: Task): void {
+  runSections(task).then(
+    () => port.postMessage("done"),
+    (error) => port.postMessage(String(error?.stack ?? error)),
+  );
 }
 
 const scope = globalThis as unknown as Port & {
   WorkerGlobalScope?: unknown;
+  process?: { versions?: { node?: string } };
   onmessage: ((event: { data: Task }) => void) | null;
 };
 if (scope.WorkerGlobalScope !== undefined) {
-  serve(scope, (on) => scope.onmessage = (event) => on(event.data));
-} else {
+  scope.onmessage = (event) => answer(scope, event.data);
+} else if (typeof scope.process?.versions?.node === "string") {
   const { parentPort } = await import("node:worker_threads");
-  if (parentPort !== null) {
-    serve(parentPort, (on) => parentPort.on("message", on));
-  }
+  parentPort?.on("message", (task: Task) => answer(parentPort, task));
 }

@@ -33,6 +33,7 @@ import {
 import {
   INSIDE,
   OVERLAPS,
+  runSections,
   SECTIONS,
   type Task,
 } from "./_test_web_lock_worker.ts";
@@ -1201,25 +1202,59 @@ async function startWorker(): Promise<TestWorker> {
 
 const SECTIONS_EACH = 100;
 
+/**
+ * Runs `workers` workers, and this thread too if `here`, through
+ * {@linkcode SECTIONS_EACH} sections each on `name`; checks that every
+ * section ran and none overlapped another.
+ */
+async function contend(
+  name: string,
+  { workers: count, here }: { workers: number; here: boolean },
+): Promise<void> {
+  const memory = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
+  const task: Task = { name, sections: SECTIONS_EACH, memory };
+  const workers = await Promise.all(
+    Array.from({ length: count }, () => startWorker()),
+  );
+  try {
+    const answers = await Promise.all([
+      ...workers.map((worker) => worker.run(task)),
+      ...here ? [runSections(task).then(() => "done")] : [],
+    ]);
+    assert.deepEqual(answers, answers.map(() => "done"));
+  } finally {
+    for (const worker of workers) worker.terminate();
+  }
+  const cells = new Int32Array(memory);
+  const total = (count + (here ? 1 : 0)) * SECTIONS_EACH;
+  assert.deepEqual(
+    { sections: cells[SECTIONS], inside: cells[INSIDE] },
+    { sections: total, inside: 0 },
+  );
+  assert.equal(cells[OVERLAPS], 0, `sections overlapped, in ${total}`);
+  await until(name, [], []);
+}
+
 if (HAS_LOCKS) {
   Deno.test(`navigator.locks: WebLock keeps two workers contending for one name out of each other (${SECTIONS_EACH} sections each)`, async () => {
-    const memory = new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT);
-    const workers = await Promise.all([startWorker(), startWorker()]);
+    await contend(uniqueName("workers"), { workers: 2, here: false });
+  });
+
+  Deno.test(`navigator.locks: WebLock keeps this thread and a worker contending for one name out of each other (${SECTIONS_EACH} sections each)`, async () => {
+    await contend(uniqueName("here"), { workers: 1, here: true });
+  });
+
+  Deno.test(`navigator.locks: WebLock keeps two workers out of each other while this thread has a request queued for another lock (${SECTIONS_EACH} sections each)`, async () => {
+    const other = uniqueName("bystander");
+    const held = await new WebLock(other).acquire();
+    const queued = new WebLock(other).acquire();
     try {
-      const name = uniqueName("workers");
-      const answers = await Promise.all(
-        workers.map((worker) =>
-          worker.run({ name, sections: SECTIONS_EACH, memory })
-        ),
-      );
-      assert.deepEqual(answers, ["done", "done"]);
-      const cells = new Int32Array(memory);
-      assert.equal(cells[SECTIONS], 2 * SECTIONS_EACH);
-      assert.equal(cells[INSIDE], 0);
-      assert.equal(cells[OVERLAPS], 0, "sections overlapped");
-      await until(name, [], []);
+      await until(other, ["exclusive"], ["exclusive"]);
+      await contend(uniqueName("workers"), { workers: 2, here: false });
     } finally {
-      for (const worker of workers) worker.terminate();
+      held.release();
+      (await queued).release();
+      await until(other, [], []);
     }
   });
 }
