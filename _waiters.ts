@@ -195,14 +195,20 @@ export class WaitQueue<T, D = undefined> {
   #reason: unknown = undefined;
 
   /**
-   * @param onLeave Called after a waiter gives up (times out or is
-   *   aborted), so the primitive can serve whoever that unblocked.
+   * @param onLeave Called with the waiter after it gives up (times out or
+   *   is aborted), so the primitive can serve whoever that unblocked, or
+   *   undo what it started for that waiter.
    */
-  constructor(readonly onLeave?: () => void) {}
+  constructor(readonly onLeave?: (waiter: Waiter<T, D>) => void) {}
 
   /** The first waiter, still in line. */
   get head(): Waiter<T, D> | undefined {
     return this.#head;
+  }
+
+  /** The last waiter, still in line: the one a wait just added, if it did. */
+  get tail(): Waiter<T, D> | undefined {
+    return this.#tail;
   }
 
   /**
@@ -319,6 +325,17 @@ export class WaitQueue<T, D = undefined> {
   }
 
   /**
+   * Takes a waiter out of line wherever it stands, its timer and listener
+   * removed, for a primitive whose grants come in another order than the
+   * line's. Returns false, changing nothing, if it had already left.
+   */
+  remove(waiter: Waiter<T, D>): boolean {
+    if (!waiter.queued) return false;
+    this.#unlink(waiter);
+    return true;
+  }
+
+  /**
    * Takes a waiter out of line, if still in it, and rejects it; then tells
    * the primitive, which may now serve the waiters behind it.
    */
@@ -326,7 +343,7 @@ export class WaitQueue<T, D = undefined> {
     if (!waiter.queued) return;
     this.#unlink(waiter);
     waiter.reject(reason);
-    this.onLeave?.();
+    this.onLeave?.(waiter);
   }
 
   #push(data: D): Waiter<T, D> {

@@ -31,3 +31,4 @@ export * from "./read_write_lock.ts";
 export * from "./barrier.ts";
 export * from "./keyed_lock.ts";
 export * from "./queue.ts";
+export * from "./web_lock.ts";

@@ -11,6 +11,7 @@ import * as readWriteLock from "./read_write_lock.ts";
 import * as barrier from "./barrier.ts";
 import * as keyedLock from "./keyed_lock.ts";
 import * as queue from "./queue.ts";
+import * as webLock from "./web_lock.ts";
 import {
   Condition,
   type Deadline,
@@ -23,6 +24,7 @@ import {
   type TimeoutHandle,
   VirtualIOLoop,
   type WaitOptions,
+  WebLock,
 } from "./mod.ts";
 
 // Type-level checks: `deno test` type-checks this file, so each
@@ -57,6 +59,7 @@ const VALUE_EXPORTS: Record<string, readonly string[]> = {
   "barrier.ts": ["Barrier"],
   "keyed_lock.ts": ["KeyedLock"],
   "queue.ts": ["LifoQueue", "PriorityQueue", "Queue"],
+  "web_lock.ts": ["WebLock"],
 };
 const MODULES: Record<string, Record<string, unknown>> = {
   "errors.ts": errors,
@@ -70,6 +73,7 @@ const MODULES: Record<string, Record<string, unknown>> = {
   "barrier.ts": barrier,
   "keyed_lock.ts": keyedLock,
   "queue.ts": queue,
+  "web_lock.ts": webLock,
 };
 
 function valueNames(module: Record<string, unknown>): string[] {
@@ -91,6 +95,8 @@ type _ModuleTypes = [
   mod.WaitOptions,
   mod.Releaser,
   mod.AcquireOptions,
+  webLock.WebLockInfo,
+  mod.WebLockInfo,
 ];
 assertType<Equal<mod.Deadline, ioloop.Deadline>>(true);
 assertType<Equal<mod.Releaser, semaphore.Releaser>>(true);
@@ -127,6 +133,7 @@ Deno.test("mod.ts exports exactly the names API.md's module table lists, the ver
       "TimeoutError",
       "VirtualIOLoop",
       "WaitGroup",
+      "WebLock",
     ],
   );
   const all = mod as Record<string, unknown>;
@@ -394,4 +401,27 @@ Deno.test("Queue<T> types its items through get(), getNowait() and for await", a
   assertType<Equal<ReturnType<typeof entries.getNowait>, [number, string]>>(
     true,
   );
+});
+
+// ---------------------------------------------------------------------------
+// WebLock (types only: the runtime may have no navigator.locks)
+
+Deno.test("WebLock's types: use<T> infers T, mode is exclusive or shared, tryAcquire may resolve with undefined", () => {
+  const typed = async (lock: WebLock) => {
+    const used = lock.use(() => Promise.resolve(1), { mode: "shared" });
+    assertType<Equal<typeof used, Promise<number>>>(true);
+    const tried = lock.tryAcquire({ mode: "shared" });
+    assertType<Equal<typeof tried, Promise<Releaser | undefined>>>(true);
+    const acquired = lock.acquire({ mode: "exclusive", timeout: 10 });
+    assertType<Equal<typeof acquired, Promise<Releaser>>>(true);
+    const snapshot = await WebLock.query();
+    assertType<Equal<typeof snapshot.held, webLock.WebLockInfo[]>>(true);
+    // @ts-expect-error mode is "exclusive" or "shared"
+    await lock.acquire({ mode: "read" });
+    // @ts-expect-error tryAcquire takes no wait options
+    await lock.tryAcquire({ timeout: 10 });
+    // @ts-expect-error the name is a string
+    new WebLock(1);
+  };
+  assert.equal(typeof typed, "function");
 });

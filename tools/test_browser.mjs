@@ -129,6 +129,16 @@ function page(importMap, config, module) {
 `;
 }
 
+/**
+ * Sent with everything served: a cross-origin-isolated page (and its
+ * workers) has `SharedArrayBuffer`, which web_lock_test.ts's workers count
+ * in. Everything is served from the one origin, so nothing is blocked.
+ */
+const ISOLATED = {
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-embedder-policy": "require-corp",
+};
+
 /** A static server on 127.0.0.1, ephemeral port; `pages` are generated. */
 function serve(pages) {
   const server = createServer((request, response) => {
@@ -138,6 +148,7 @@ function serve(pages) {
       response.writeHead(200, {
         "content-type": "text/html; charset=utf-8",
         "cache-control": "no-store",
+        ...ISOLATED,
       });
       response.end(generated);
       return;
@@ -154,6 +165,7 @@ function serve(pages) {
       response.writeHead(200, {
         "content-type": `${type}; charset=utf-8`,
         "cache-control": "no-store",
+        ...ISOLATED,
       });
       response.end(body);
     } catch {
