@@ -2,11 +2,17 @@
  * Synchronization primitives for async functions that share one thread:
  * {@linkcode Condition}, {@linkcode Event}, {@linkcode Semaphore},
  * {@linkcode BoundedSemaphore} and {@linkcode Lock}, modelled on Tornado's
- * `tornado.locks`, over an {@linkcode IOLoop} that keeps time exactly and
- * lets tests run on virtual time.
+ * `tornado.locks`; {@linkcode Queue}, {@linkcode PriorityQueue} and
+ * {@linkcode LifoQueue} from `tornado.queues`; {@linkcode ReadWriteLock},
+ * {@linkcode KeyedLock}, {@linkcode Barrier} and {@linkcode WaitGroup}; and
+ * {@linkcode WebLock}, which reaches across workers and tabs. All run over
+ * an {@linkcode IOLoop} that keeps time exactly and lets tests run on
+ * virtual time.
  *
  * Every wait takes a `deadline`, a `timeout` or an `AbortSignal`; waiters
- * are served first in, first out, and one that gives up leaves at once.
+ * are served first in, first out, one that gives up leaves at once, and
+ * `close()` (a queue's `shutdown()`) ends every wait for a server that
+ * shuts down.
  *
  * ```ts
  * import { Lock, TimeoutError } from "@coop/locks";
