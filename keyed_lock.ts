@@ -24,7 +24,13 @@
 
 import { cannot } from "./_check.ts";
 import { inspectAsString } from "./_inspect.ts";
-import { loopOption, parseWait, type Wait, WaitQueue } from "./_waiters.ts";
+import {
+  loopOption,
+  parseWait,
+  type Wait,
+  type Waiter,
+  WaitQueue,
+} from "./_waiters.ts";
 import { ClosedError } from "./errors.ts";
 import { IOLoop, type WaitOptions } from "./ioloop.ts";
 import type { Releaser } from "./semaphore.ts";
@@ -43,11 +49,15 @@ interface Entry {
   held: number;
   /**
    * Made when someone first has to wait for this key. A waiter's `data`
-   * says whether it is handed the bare entry (a `use()`, which releases
-   * it itself) rather than a Releaser.
+   * is `true` when it is handed the bare entry (a `use()`, which releases
+   * it itself) rather than a Releaser; for a multi-key acquire, the keys it
+   * has already taken, given back the moment it gives up.
    */
-  queue: WaitQueue<Grant, boolean> | undefined;
+  queue: WaitQueue<Grant, Holding> | undefined;
 }
+
+/** What a waiter in a key's line brings: see {@linkcode Entry.queue}. */
+type Holding = boolean | Releaser[];
 
 /** What a waiter is handed. */
 type Grant = Releaser | Entry;
@@ -95,6 +105,11 @@ function releaseAll(this: ManyReleaser): void {
   if (releasers === undefined) return;
   this[RELEASERS] = undefined;
   for (let i = releasers.length; i-- > 0;) releasers[i].release();
+}
+
+/** Releases `taken` in reverse order; a Releaser releases once anyway. */
+function giveBack(taken: Releaser[]): void {
+  for (let i = taken.length; i-- > 0;) taken[i].release();
 }
 
 /** Releases each of `releasers` in reverse order, once. */
@@ -200,22 +215,25 @@ function keysOf<K extends string | number>(
  *
  * @example One request at a time per user
  * ```ts
- * import { KeyedLock } from "@coop/locks";
+ * import { KeyedLock, VirtualIOLoop } from "@coop/locks";
  * import assert from "node:assert/strict";
  *
- * const locks = new KeyedLock<number>();
+ * const loop = new VirtualIOLoop();
+ * const locks = new KeyedLock<number>({ loop });
  * const log: string[] = [];
  * const handle = (user: number, request: string, ms: number) =>
  *   locks.use(user, async () => {
  *     log.push(`start ${request}`);
- *     await new Promise((resolve) => setTimeout(resolve, ms));
+ *     await new Promise<void>((resolve) => loop.callLater(ms, resolve));
  *     log.push(`end ${request}`);
  *   });
- * await Promise.all([
+ * const all = Promise.all([
  *   handle(1, "a", 10),
  *   handle(1, "b", 10),
  *   handle(2, "c", 50),
  * ]);
+ * await loop.advance(50);
+ * await all;
  * assert.deepEqual(log, [
  *   "start a",
  *   "start c",
@@ -263,8 +281,12 @@ export class KeyedLock<K extends string | number = string> {
   #entries = new Map<string | number, Entry>();
   /** Waiters on every key. */
   #waiting = 0;
-  #left = () => {
+  #left = (waiter: Waiter<Grant, Holding>) => {
     this.#waiting--;
+    // A multi-key acquire that gives up gives its keys back at once, not a
+    // promise callback later, so `size` and `held()` are right at once.
+    const taken = waiter.data;
+    if (Array.isArray(taken)) giveBack(taken);
   };
   #closed = false;
   /** What waits reject with once closed. */
@@ -408,7 +430,7 @@ export class KeyedLock<K extends string | number = string> {
           taken.push(keyReleaser(this, entry));
           continue;
         }
-        taken.push(await this.#enqueue(keys[i], wait));
+        taken.push(await this.#enqueue(keys[i], wait, taken));
         // A close or an abort may have come between that grant and now: it
         // stops the acquire unless that was its last key.
         if (i + 1 < keys.length) {
@@ -417,7 +439,7 @@ export class KeyedLock<K extends string | number = string> {
         }
       }
     } catch (error) {
-      for (let i = taken.length; i-- > 0;) taken[i].release();
+      giveBack(taken);
       throw error;
     }
     return manyReleaser(taken);
@@ -451,17 +473,21 @@ export class KeyedLock<K extends string | number = string> {
   }
 
   // The line of a key that is held, so has an entry, for one more waiter.
-  #line(key: string | number): WaitQueue<Grant, boolean> {
+  #line(key: string | number): WaitQueue<Grant, Holding> {
     const entry = this.#entries.get(key)!;
     this.#waiting++;
-    return entry.queue ??= new WaitQueue<Grant, boolean>(this.#left);
+    return entry.queue ??= new WaitQueue<Grant, Holding>(this.#left);
   }
 
   // Waits in the line of a key that is held.
-  #enqueue(key: string | number, wait: Wait): Promise<Releaser> {
+  #enqueue(
+    key: string | number,
+    wait: Wait,
+    taken: Holding = false,
+  ): Promise<Releaser> {
     const queue = this.#line(key);
     const before = queue.size;
-    const promise = queue.enqueue(wait, ACQUIRE, false);
+    const promise = queue.enqueue(wait, ACQUIRE, taken);
     // A passed deadline rejects without joining the line.
     if (queue.size === before) this.#waiting--;
     return promise as Promise<Releaser>;
@@ -473,7 +499,7 @@ export class KeyedLock<K extends string | number = string> {
     const waiter = entry.queue?.shift();
     if (waiter !== undefined) {
       this.#waiting--;
-      waiter.resolve(waiter.data ? entry : keyReleaser(this, entry));
+      waiter.resolve(waiter.data === true ? entry : keyReleaser(this, entry));
       return;
     }
     if (--entry.held === 0) this.#entries.delete(entry.key);
