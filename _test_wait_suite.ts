@@ -33,10 +33,22 @@
  *
  * The fixture `make` returns is the primitive itself, or any object that
  * holds it with what `grant` needs (the Releaser of a holder, say); then
- * give `primitive` too. `make` must not pass `{ loop }` when `loop` is
- * undefined: the suite checks that such a primitive times each wait on the
- * loop current when it starts. The suite makes up to 100,000 waiters on one
- * fixture, and grants at most as many times as there are waiters.
+ * give `primitive` too. Without `loop`, `make` must give the primitive no
+ * loop of its own (`{ loop: undefined }` is fine): the suite checks that
+ * it times each wait on the loop current when the wait starts.
+ *
+ * - One `grant` must let exactly the first waiter in, or everyone with
+ *   `grantsAll: true` (`Event.set()`, a barrier filling, a wait group
+ *   reaching 0); with `fifo: false` the resume-order checks are skipped.
+ * - `state` is what a refused wait must leave alone (by default `waiters`
+ *   and the inspection string): give it when more is observable (`value`).
+ * - A `use(fn, options)`-style wait goes through {@linkcode untilStarted},
+ *   with `what` naming the wait its errors name (`Lock.acquire()`) and a
+ *   smaller `leakCount`, as lock_test.ts does.
+ * - Without `close` the closing checks are skipped; a close that takes no
+ *   reason gives `closeReasons: false` and `closedError`.
+ * - It makes up to `leakCount` (100,000) waiters on one fixture, and never
+ *   grants more times than there are waiters.
  *
  * @module
  */
@@ -125,6 +137,12 @@ export interface WaitSubject<P extends object> {
   closedError?(e: unknown): boolean;
   /** What closing adds before the inspection string's `>`. */
   closedMarker?: string;
+  /**
+   * How many waiters the leak checks make: 100,000 by default. A wait
+   * that is another one with more steps (`use()` over `acquire()`) may
+   * take fewer, to keep the suite quick on Node and Bun.
+   */
+  leakCount?: number;
 }
 
 /** What registers a test: the test file's `Deno.test`. */
@@ -150,6 +168,7 @@ export function waitSuite<P extends object>(
     abortTests(each, s);
     lineTests(each, s);
     badOptionTests(each, s);
+    messageTests(each, s);
     loopTests(each, s);
     if (subject.close !== undefined) closeTests(each, s);
   }
@@ -281,6 +300,7 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
   [null, TypeError, "options"],
   ["fast", TypeError, "options"],
   [true, TypeError, "options"],
+  [() => {}, TypeError, "options"],
   [{ timeout: NaN }, RangeError, "options.timeout"],
   [{ deadline: NaN }, RangeError, "options.deadline"],
   [{ timeout: "5" }, TypeError, "options.timeout"],
@@ -291,6 +311,12 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
   [{ deadline: null }, TypeError, "options.deadline"],
   [{ timeout: { years: 1 } }, RangeError, "options.timeout.years"],
   [{ deadline: { months: 1 } }, RangeError, "options.deadline.months"],
+  [{ timeout: { weeks: 2 } }, RangeError, "options.timeout.weeks"],
+  [
+    { deadline: { milliseconds: NaN } },
+    RangeError,
+    "options.deadline.milliseconds",
+  ],
   [{ timeout: { days: 1, weeks: 2 } }, RangeError, "options.timeout.weeks"],
   [{ timeout: { seconds: Infinity } }, RangeError, "options.timeout.seconds"],
   [{ deadline: { days: -Infinity } }, RangeError, "options.deadline.days"],
@@ -317,6 +343,15 @@ const BAD_OPTIONS: [unknown, typeof TypeError | typeof RangeError, string][] = [
     "options.signal",
   ],
 ];
+
+/** Labels a value for an assertion message; Node's inspect throws on some. */
+function show(value: unknown): string {
+  try {
+    return inspect(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -489,7 +524,7 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
       const now = t.loop.time();
       const before = s.state(p);
       for (const options of alreadyPassed(now)) {
-        const label = inspect(options);
+        const label = show(options);
         const waiting = s.watch(p, options);
         // At once: nothing queued, no timer armed, settled with no loop turn.
         assert.equal(s.waiters(p), 0, label);
@@ -509,7 +544,7 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
       async (t) => {
         await t.advance(500);
         for (const options of alreadyPassed(t.loop.time())) {
-          const label = inspect(options);
+          const label = show(options);
           const p = s.subject.makeAvailable!();
           const waiting = s.watch(p, options);
           assert.equal(s.waiters(p), 0, label);
@@ -517,6 +552,39 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
           await microtasks();
           assert.equal(waiting.state, "fulfilled", label);
         }
+      },
+    );
+
+    each(
+      "succeeds at once when available, whatever the options, queueing nothing",
+      async (t) => {
+        const { controller, signal, live } = watchedSignal();
+        const options: (WaitOptions | undefined)[] = [
+          undefined,
+          {},
+          { timeout: 100 },
+          { timeout: Infinity },
+          { deadline: t.loop.time() + 100 },
+          { deadline: { seconds: 1 } },
+          { signal },
+          { signal, timeout: 100 },
+        ];
+        const granted: [P, unknown][] = [];
+        for (const o of options) {
+          const label = show(o);
+          const p = s.subject.makeAvailable!();
+          const waiting = s.watch(p, o);
+          assert.equal(s.waiters(p), 0, label);
+          assertNoTimers(t, label);
+          assert.equal(live(), 0, label);
+          await microtasks();
+          assert.equal(waiting.state, "fulfilled", label);
+          granted.push([p, s.state(p)]);
+        }
+        // An abort afterwards takes nothing back.
+        controller.abort();
+        await t.advance(200);
+        for (const [p, state] of granted) assert.deepEqual(s.state(p), state);
       },
     );
   }
@@ -550,13 +618,15 @@ function timeoutTests<P extends object>(each: Each, s: Driver<P>): void {
 
   each("has its timer cancelled when granted", async (t) => {
     const p = s.make();
-    const waiting = s.watch(p, { timeout: 100 });
-    assert.equal(t.loop.pendingTimers, 1);
+    const waiting = [1, 2, 3].map((i) => s.watch(p, { timeout: i * 100 }));
+    assert.equal(t.loop.pendingTimers, 3);
     s.grant(p);
+    assert.equal(t.loop.pendingTimers, s.grantsAll ? 0 : 2);
+    s.grantEach(p, 2);
     assertNoTimers(t);
-    await t.advance(200);
-    assert.equal(waiting.state, "fulfilled");
-    assert.equal(waiting.settlements, 1);
+    await t.advance(500);
+    assert.ok(waiting.every((w) => w.state === "fulfilled"));
+    assert.ok(waiting.every((w) => w.settlements === 1));
   });
 
   each(
@@ -661,7 +731,7 @@ function abortTests<P extends object>(each: Each, s: Driver<P>): void {
               { signal, deadline: { seconds: 1 } },
             ]
           ) {
-            const what = `${label}: ${inspect(options)}`;
+            const what = `${label}: ${show(options)}`;
             const waiting = s.watch(p, options);
             assert.equal(s.waiters(p), 0, what);
             assertNoTimers(t, what);
@@ -726,10 +796,13 @@ function abortTests<P extends object>(each: Each, s: Driver<P>): void {
       // Granted first: the listener and the timer are gone already.
       assert.equal(live(), 0);
       assertNoTimers(t);
+      const granted = s.state(p);
       controller.abort(new Error("too late"));
       await t.advance(100);
       assert.equal(waiting.state, "fulfilled");
       assert.equal(waiting.settlements, 1);
+      // The waiter owns what it was granted.
+      assert.deepEqual(s.state(p), granted);
     },
   );
 
@@ -1009,7 +1082,7 @@ function badOptionTests<P extends object>(each: Each, s: Driver<P>): void {
       for (const [label, p] of s.fixtures()) {
         const before = s.state(p);
         for (const [options, Class, argument] of BAD_OPTIONS) {
-          const what = `${label}: ${inspect(options)}`;
+          const what = `${label}: ${show(options)}`;
           let promise: Promise<unknown> | undefined;
           assert.doesNotThrow(() => {
             promise = s.wait(p, options as WaitOptions);
@@ -1061,6 +1134,53 @@ function badOptionTests<P extends object>(each: Each, s: Driver<P>): void {
           await assert.rejects(promise!, (e) => e === thrown);
           assert.deepEqual(s.state(p), before, label);
         }
+      }
+    },
+  );
+}
+
+/** Checks the whole message of a few bad options, value and all. */
+function messageTests<P extends object>(each: Each, s: Driver<P>): void {
+  each(
+    "names the action, the argument, the rule and the value in its errors",
+    async () => {
+      const p = s.make();
+      const cases: [
+        unknown,
+        typeof TypeError | typeof RangeError,
+        string | RegExp,
+      ][] = [
+        [
+          { timeout: NaN },
+          RangeError,
+          `Cannot call ${s.what} as 'options.timeout' must be a number other than NaN: current value is NaN`,
+        ],
+        [
+          { deadline: NaN },
+          RangeError,
+          `Cannot call ${s.what} as 'options.deadline' must be a number other than NaN: current value is NaN`,
+        ],
+        [
+          7,
+          TypeError,
+          `Cannot call ${s.what} as 'options' must be an object: current value is 7`,
+        ],
+        [
+          { signal: { aborted: true } },
+          TypeError,
+          `Cannot call ${s.what} as 'options.signal' must be an AbortSignal: current value is an object`,
+        ],
+        [
+          { timeout: { years: 2 } },
+          RangeError,
+          /'options\.timeout\.years' .*: current value is 2$/,
+        ],
+      ];
+      for (const [options, Class, message] of cases) {
+        await assert.rejects(
+          s.wait(p, options as WaitOptions),
+          error(Class, message),
+        );
       }
     },
   );
@@ -1118,48 +1238,61 @@ function loopTests<P extends object>(each: Each, s: Driver<P>): void {
 // ---------------------------------------------------------------------------
 // Leaks
 
-const LEAK_COUNT = 100_000;
-
 function leakTests<P extends object>(each: Each, s: Driver<P>): void {
-  each(`leaves nothing behind after ${LEAK_COUNT} timeouts`, async (t) => {
+  const count = s.subject.leakCount ?? 100_000;
+  each(`leaves nothing behind after ${count} timeouts`, async (t) => {
     const p = s.make();
     let rejected = 0;
     const onTimeout = (e: unknown) => {
       if (e instanceof TimeoutError) rejected++;
     };
-    for (let i = 0; i < LEAK_COUNT; i++) {
+    // A plain waiter in front stays, and is still served after them all.
+    const plain = s.watch(p);
+    for (let i = 0; i < count; i++) {
       s.wait(p, { timeout: 1 + (i % 3) }).catch(onTimeout);
     }
-    assert.equal(s.waiters(p), LEAK_COUNT);
-    assert.equal(t.loop.pendingTimers, LEAK_COUNT);
+    assert.equal(s.waiters(p), count + 1);
+    assert.equal(t.loop.pendingTimers, count);
     await t.advance(3);
-    assert.equal(rejected, LEAK_COUNT);
-    assert.equal(s.waiters(p), 0);
+    assert.equal(rejected, count);
+    assert.equal(s.waiters(p), 1);
     assertNoTimers(t);
+    s.grant(p);
+    assert.equal(s.waiters(p), 0);
+    await microtasks();
+    assert.equal(plain.state, "fulfilled");
   });
 
-  each(`leaves nothing behind after ${LEAK_COUNT} aborts`, async (t) => {
+  each(`leaves nothing behind after ${count} aborts`, async (t) => {
     const p = s.make();
-    const controllers: AbortController[] = [];
+    const before = s.state(p);
+    // Each signal is shared by waiters spread through the line. Not more
+    // than ten: EventTarget adds and removes a listener in time linear in
+    // the listeners it has, and Node warns past ten on one signal.
+    const controllers = Array.from(
+      { length: Math.ceil(count / 10) },
+      () => new AbortController(),
+    );
     let rejected = 0;
     const onAbort = (e: unknown) => {
       if (e === "shutdown") rejected++;
     };
-    for (let i = 0; i < LEAK_COUNT; i++) {
-      const controller = new AbortController();
-      controllers.push(controller);
-      s.wait(p, { signal: controller.signal, timeout: 1000 }).catch(onAbort);
+    for (let i = 0; i < count; i++) {
+      const { signal } = controllers[i % controllers.length];
+      s.wait(p, { signal, timeout: 1000 }).catch(onAbort);
     }
-    assert.equal(s.waiters(p), LEAK_COUNT);
+    assert.equal(s.waiters(p), count);
+    assert.equal(t.loop.pendingTimers, count);
     // From both ends towards the middle, so most leave from inside the line.
-    for (let i = 0; i < LEAK_COUNT / 2; i++) {
+    for (let i = 0, j = controllers.length - 1; i <= j; i++, j--) {
       controllers[i].abort("shutdown");
-      controllers[LEAK_COUNT - 1 - i].abort("shutdown");
+      controllers[j].abort("shutdown");
     }
     assert.equal(s.waiters(p), 0);
     assertNoTimers(t);
+    assert.deepEqual(s.state(p), before);
     await t.advance(1000);
-    assert.equal(rejected, LEAK_COUNT);
+    assert.equal(rejected, count);
   });
 
   each(
@@ -1197,7 +1330,7 @@ function closeTests<P extends object>(each: Each, s: Driver<P>): void {
     "rejects every waiter at once, in order, when closed, timers and listeners gone",
     async (t) => {
       for (const reason of reasons) {
-        const label = inspect(reason);
+        const label = show(reason);
         const p = s.make();
         const { controller, signal, live } = watchedSignal();
         const log: [number, unknown][] = [];
@@ -1274,7 +1407,7 @@ function closeTests<P extends object>(each: Each, s: Driver<P>): void {
             { signal, timeout: 100 },
           ];
           for (const o of options) {
-            const what = `${label}, ${inspect(reason)}: ${inspect(o)}`;
+            const what = `${label}, ${show(reason)}: ${show(o)}`;
             const waiting = s.watch(p, o);
             assert.equal(s.waiters(p), 0, what);
             assertNoTimers(t, what);

@@ -105,11 +105,11 @@ class AbortListener {
 
   handleEvent(): void {
     const reason = this.signal.reason;
-    // Each leave() detaches its waiter, the last one this listener too.
-    for (let waiter = this.head; waiter !== undefined;) {
-      const next = waiter.abortNext;
+    // Each leave() detaches its waiter, the last one this listener too. It
+    // can also let the primitive grant waiters further on that share this
+    // signal, detaching them, so each turn starts again at the head.
+    for (let waiter; (waiter = this.head) !== undefined;) {
       waiter.queue.leave(waiter, reason);
-      waiter = next;
     }
   }
 }

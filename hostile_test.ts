@@ -1302,3 +1302,194 @@ for (const [label, item, expected] of UNORDERED_ENTRIES) {
     assert.equal(queue.getNowait(), 1);
   });
 }
+
+// ---------------------------------------------------------------------------
+// Weighted permits, capacity and close (0.2).
+
+const BAD_PERMITS: readonly [string, unknown, ErrorClass][] = [
+  ["a string", "2", TypeError],
+  ["null", null, TypeError],
+  ["a bigint", 2n, TypeError],
+  ["a boolean", true, TypeError],
+  ["a Proxy that throws on every read", explosive(), TypeError],
+  ["an object that cannot be printed", unprintable, TypeError],
+  ["0", 0, RangeError],
+  ["-0", -0, RangeError],
+  ["-1", -1, RangeError],
+  ["1.5", 1.5, RangeError],
+  ["NaN", NaN, RangeError],
+  ["Infinity", Infinity, RangeError],
+  ["2 ** 53", 2 ** 53, RangeError],
+];
+
+const PERMIT_KINDS = ["Semaphore", "BoundedSemaphore", "Lock"] as const;
+
+for (const kind of PERMIT_KINDS) {
+  for (const [label, permits, error] of BAD_PERMITS) {
+    Deno.test(`${kind}.acquire() and use() reject options.permits ${label} and change nothing`, async () => {
+      for (const subject of [busy(kind), free(kind)]) {
+        const before = subject.state();
+        await expectReject(
+          () => subject.x.acquire({ permits, timeout: 10 }),
+          { error, argument: "options.permits" },
+        );
+        await expectReject(
+          () => subject.x.use(() => assert.fail("fn ran"), { permits }),
+          { error, argument: "options.permits" },
+        );
+        await subject.loop.advance(0);
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      }
+    });
+
+    Deno.test(`${kind}.tryAcquire() and release() throw for permits ${label} and change nothing`, async () => {
+      for (const subject of [busy(kind), free(kind)]) {
+        const before = subject.state();
+        expectThrow(() => subject.x.tryAcquire(permits), {
+          error,
+          argument: "permits",
+        });
+        expectThrow(() => subject.x.release(permits), {
+          error,
+          argument: "permits",
+        });
+        await subject.loop.advance(0);
+        assert.deepEqual(subject.state(), before);
+        await subject.works();
+      }
+    });
+  }
+}
+
+Deno.test("Lock refuses 2 permits everywhere with a RangeError, and changes nothing", async () => {
+  for (const subject of [busy("Lock"), free("Lock")]) {
+    const before = subject.state();
+    const expected = {
+      error: RangeError,
+      message: /must be at most 1: current value is 2$/,
+    };
+    await expectReject(() => subject.x.acquire({ permits: 2 }), expected);
+    await expectReject(() => subject.x.use(() => {}, { permits: 2 }), expected);
+    expectThrow(() => subject.x.tryAcquire(2), expected);
+    expectThrow(() => subject.x.release(2), expected);
+    await subject.loop.advance(0);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  }
+});
+
+const BAD_CAPACITIES: readonly [string, unknown, ErrorClass][] = [
+  ["a string", "3", TypeError],
+  ["undefined", undefined, TypeError],
+  ["null", null, TypeError],
+  ["a bigint", 3n, TypeError],
+  ["a Proxy that throws on every read", explosive(), TypeError],
+  ["-1", -1, RangeError],
+  ["1.5", 1.5, RangeError],
+  ["NaN", NaN, RangeError],
+  ["Infinity", Infinity, RangeError],
+  ["2 ** 53", 2 ** 53, RangeError],
+];
+
+for (const [label, capacity, error] of BAD_CAPACITIES) {
+  Deno.test(`BoundedSemaphore.capacity refuses ${label} and changes nothing`, async () => {
+    for (
+      const subject of [busy("BoundedSemaphore"), free("BoundedSemaphore")]
+    ) {
+      const before = { ...subject.state(), capacity: subject.x.capacity };
+      expectThrow(() => subject.x.capacity = capacity, {
+        error,
+        argument: "capacity",
+      });
+      assert.deepEqual(
+        { ...subject.state(), capacity: subject.x.capacity },
+        before,
+      );
+      await subject.works();
+    }
+  });
+}
+
+Deno.test("Lock.capacity refuses every assignment with a TypeError and changes nothing", async () => {
+  for (const subject of [busy("Lock"), free("Lock")]) {
+    const before = subject.state();
+    for (const capacity of [1, 2, 0, "1", explosive()]) {
+      expectThrow(() => subject.x.capacity = capacity, {
+        error: TypeError,
+        message:
+          /^Cannot set Lock\.capacity as a lock's capacity is fixed at 1/,
+      });
+    }
+    assert.equal(subject.x.capacity, 1);
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  }
+});
+
+Deno.test("BoundedSemaphore.release(n) above what is held throws a RangeError, even with waiters, and changes nothing", async () => {
+  for (const subject of [busy("BoundedSemaphore"), free("BoundedSemaphore")]) {
+    const before = subject.state();
+    expectThrow(() => subject.x.release(3), {
+      error: RangeError,
+      message:
+        /^Cannot release BoundedSemaphore as 'permits' must be at most the \d held \(capacity \d\): current value is 3$/,
+    });
+    assert.deepEqual(subject.state(), before);
+    await subject.works();
+  }
+});
+
+const ODD_CLOSE_REASONS: readonly [string, () => unknown][] = [
+  ["null", () => null],
+  ["0", () => 0],
+  ["an empty string", () => ""],
+  ["false", () => false],
+  ["a symbol", () => Symbol("why")],
+  ["a thenable, never adopted", () => ({ then: () => assert.fail("adopted") })],
+  ["a Proxy that throws on every read", explosive],
+  ["a TimeoutError", () => new TimeoutError("not ours")],
+];
+
+for (const kind of KINDS) {
+  for (const [label, makeReason] of ODD_CLOSE_REASONS) {
+    Deno.test(`${kind}.close() with ${label} rejects waiters and later waits with exactly it`, async () => {
+      const loop = new VirtualIOLoop();
+      const reason = makeReason();
+      const x = kind === "Condition"
+        ? new Condition({ loop })
+        : kind === "Event"
+        ? new Event({ loop })
+        : kind === "Semaphore"
+        ? new Semaphore(0, { loop })
+        : kind === "BoundedSemaphore"
+        ? new BoundedSemaphore(0, { loop })
+        : (() => {
+          const lock = new Lock({ loop });
+          lock.tryAcquire();
+          return lock;
+        })();
+      const [wait] = waits(kind);
+      const got: unknown[] = [];
+      const record = (promise: unknown) =>
+        (promise as Promise<unknown>).then(
+          () => got.push("granted"),
+          (e) => got.push(e),
+        );
+      const waiting = record(wait.call(x, { timeout: 10 }));
+      x.close(reason);
+      assert.equal(x.closed, true);
+      assert.equal(x.waiters, 0);
+      assert.equal(loop.pendingTimers, 0);
+      await waiting;
+      await record(wait.call(x, { timeout: 0 }));
+      await record(wait.call(x, undefined));
+      assert.equal(got.length, 3);
+      for (const e of got) assert.ok(Object.is(e, reason), "the very reason");
+      x.close("a second reason, ignored");
+      await record(wait.call(x, {}));
+      assert.ok(Object.is(got[3], reason));
+      assert.ok(String(x).endsWith(" closed>"));
+    });
+  }
+}

@@ -23,7 +23,7 @@
 
 import { show } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
-import { permitLimit } from "./_permits.ts";
+import { checkPermits, permitLimit } from "./_permits.ts";
 import { BoundedSemaphore } from "./semaphore.ts";
 import type { IOLoop } from "./ioloop.ts";
 
@@ -142,6 +142,9 @@ export class Lock extends BoundedSemaphore {
   /**
    * Unlocks the lock: the first waiter, if any, gets it at once.
    *
+   * @param permits 1, the only count a lock gives back.
+   * @throws {TypeError | RangeError} If `permits` is not 1, checked before
+   *   the lock is looked at; nothing changes then.
    * @throws {Error} If the lock is not locked; nothing changes then.
    *
    * @example
@@ -156,6 +159,14 @@ export class Lock extends BoundedSemaphore {
    * ```
    */
   override release(permits = 1): void {
+    if (permits !== 1) {
+      checkPermits(
+        permits,
+        1,
+        `call ${this.constructor.name}.release()`,
+        "permits",
+      );
+    }
     if (!this.locked) {
       throw new Error(
         `Cannot release ${this.constructor.name} as it is not locked`,

@@ -1,5 +1,7 @@
 // Model-based tests: random sequences of waits, acquires, notifies, sets,
-// clears, releases, timeouts, aborts and tryAcquire, run against each
+// clears, releases, timeouts, aborts, tryAcquire and close (and, for the
+// semaphores, weighted acquires and releases and capacity changes), run
+// against each
 // primitive and against a plain model of API.md's contract, on a
 // VirtualIOLoop. After every step both must agree on who has settled and in
 // what order, on every count, and on the timers left armed.
@@ -11,6 +13,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
   BoundedSemaphore,
+  ClosedError,
   Condition,
   Event,
   LifoQueue,
@@ -65,6 +68,29 @@ class ModelBase {
   abortable: number[] = [];
   /** Whether each of the two signals that many waiters share has aborted. */
   sharedAborted = [false, false];
+  /** Whether close() has run: every later wait is refused. */
+  closed = false;
+
+  /** What the primitive does after a waiter gives up: nothing, by default. */
+  onLeave(): void {}
+
+  /**
+   * What the promise callbacks after a synchronous step do, before the
+   * next timer fires: nothing, by default.
+   */
+  settle(): void {}
+
+  /** Records how a waiter that never joined the line, or left it, ended. */
+  outcome(w: ModelWaiter, how: string): void {
+    if (w.use !== undefined || w.waitFor) this.useOutcomes.set(w.id, how);
+    else this.log.push(`${w.id}:${how}`);
+  }
+
+  /** Every waiter rejects, in order; no one is granted afterwards. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.queue.splice(0)) this.outcome(w, "closed");
+  }
 
   /** Timers the loop should hold: one per queued waiter with a deadline. */
   get armed(): number {
@@ -77,21 +103,27 @@ class ModelBase {
     const expired = this.queue
       .filter((w) => w.deadline <= this.time)
       .sort((a, b) => a.deadline - b.deadline);
-    for (const w of expired) this.reject(w, "timeout");
+    // One that left may let others in before their own timers fire.
+    for (const w of expired) {
+      if (this.queue.includes(w)) {
+        this.reject(w, "timeout");
+        this.settle();
+      }
+    }
   }
 
-  /** Takes `w` out of line and records how it failed. */
+  /** Takes `w` out of line, records how it failed, and lets others in. */
   reject(w: ModelWaiter, how: "timeout" | "abort"): void {
     this.queue.splice(this.queue.indexOf(w), 1);
-    if (w.use !== undefined || w.waitFor) this.useOutcomes.set(w.id, how);
-    else this.log.push(`${w.id}:${how}`);
+    this.outcome(w, how);
+    this.onLeave();
   }
 
   /** A shared signal aborts: its waiters leave in the order they joined. */
   abortShared(k: number): void {
     this.sharedAborted[k] = true;
     for (const w of this.queue.filter((w) => w.shared === k)) {
-      this.reject(w, "abort");
+      if (this.queue.includes(w)) this.reject(w, "abort");
     }
   }
 
@@ -102,7 +134,7 @@ class ModelBase {
 }
 
 /** The real side: a primitive on a virtual loop, and what its waiters did. */
-class RealBase {
+abstract class RealBase {
   loop = new VirtualIOLoop();
   log: string[] = [];
   useOutcomes = new Map<number, string>();
@@ -112,6 +144,10 @@ class RealBase {
   reasons = new Map<number, Error>();
   settled = new Set<number>();
   releasers = new Map<number, Releaser>();
+  closeReason = new Error("closed by the test");
+
+  /** Closes the primitive. */
+  abstract close(reason?: unknown): void;
 
   /** Records how the promise of waiter `id` settles. */
   track(id: number, promise: Promise<unknown>): void {
@@ -134,7 +170,11 @@ class RealBase {
   classify(id: number, error: unknown): string {
     if (error instanceof TimeoutError) return "timeout";
     if (error === this.reasons.get(id)) return "abort";
-    return `error(${String(error)})`;
+    if (error === this.closeReason) return "closed";
+    if (error instanceof ClosedError) return "closed";
+    return error instanceof Error
+      ? `error(${error.name})`
+      : `error(${String(error)})`;
   }
 }
 
@@ -239,6 +279,7 @@ class Cmd<M extends ModelBase, R extends RealBase> implements Step<M, R> {
   }
   async run(m: M, r: R): Promise<void> {
     await this.act(m, r);
+    m.settle();
     // Lets every woken or rejected function resume; moves no time.
     await r.loop.advance(0);
     assert.deepEqual(r.log, m.log, "settlements, in order");
@@ -285,6 +326,25 @@ function commonSteps<M extends ModelBase, R extends RealBase>(
         r.controllers.get(id)!.abort(r.reasons.get(id));
       }, compare)
     ),
+    // Rarely, so that about half the runs never close.
+    fc.tuple(fc.integer({ min: 0, max: 4 }), fc.boolean()).map((
+      [k, withReason],
+    ) =>
+      k > 0
+        ? new Cmd<M, R>("advance(1)", () => true, async (m, r) => {
+          m.advance(1);
+          await r.loop.advance(1);
+        }, compare)
+        : new Cmd<M, R>(
+          `close(${withReason ? "reason" : ""})`,
+          () => true,
+          (m, r) => {
+            m.close();
+            r.close(withReason ? r.closeReason : undefined);
+          },
+          compare,
+        )
+    ),
   ];
 }
 
@@ -330,15 +390,20 @@ class ConditionReal extends RealBase {
   condition = new Condition({ loop: this.loop });
   tokens = 0;
   take = () => this.tokens > 0 ? (this.tokens--, true) : false;
+  close(reason?: unknown): void {
+    this.condition.close(reason);
+  }
 }
 
 function compareCondition(m: ConditionModel, r: ConditionReal): void {
   const n = m.queue.length;
   assert.equal(r.tokens, m.tokens, "tokens");
   assert.equal(r.condition.waiters, n, "waiters");
+  assert.equal(r.condition.closed, m.closed, "closed");
+  const closed = m.closed ? " closed" : "";
   assert.equal(
     String(r.condition),
-    n === 0 ? "<Condition>" : `<Condition waiters[${n}]>`,
+    n === 0 ? `<Condition${closed}>` : `<Condition waiters[${n}]${closed}>`,
   );
 }
 
@@ -356,7 +421,8 @@ const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
           m,
           r,
         );
-        if (aborted) m.log.push(`${id}:abort`);
+        if (m.closed) m.log.push(`${id}:closed`);
+        else if (aborted) m.log.push(`${id}:abort`);
         else if (deadline <= m.time) m.log.push(`${id}:timeout`);
         else m.queue.push({ id, deadline, shared });
         r.track(id, r.condition.wait(options));
@@ -377,7 +443,8 @@ const conditionSteps: fc.Arbitrary<Step<ConditionModel, ConditionReal>>[] = [
           r,
         );
         // The signal is checked before the predicate is first called.
-        if (aborted) m.useOutcomes.set(id, "abort");
+        if (m.closed) m.useOutcomes.set(id, "closed");
+        else if (aborted) m.useOutcomes.set(id, "abort");
         else if (m.tokens > 0) {
           m.tokens--;
           m.useOutcomes.set(id, "ok");
@@ -449,12 +516,19 @@ class EventModel extends ModelBase {
 
 class EventReal extends RealBase {
   event = new Event({ loop: this.loop });
+  close(reason?: unknown): void {
+    this.event.close(reason);
+  }
 }
 
 function compareEvent(m: EventModel, r: EventReal): void {
   assert.equal(r.event.isSet(), m.isSet, "isSet()");
   assert.equal(r.event.waiters, m.queue.length, "waiters");
-  assert.equal(String(r.event), m.isSet ? "<Event set>" : "<Event clear>");
+  assert.equal(r.event.closed, m.closed, "closed");
+  assert.equal(
+    String(r.event),
+    `<Event ${m.isSet ? "set" : "clear"}${m.closed ? " closed" : ""}>`,
+  );
 }
 
 const eventSteps: fc.Arbitrary<Step<EventModel, EventReal>>[] = [
@@ -471,7 +545,8 @@ const eventSteps: fc.Arbitrary<Step<EventModel, EventReal>>[] = [
           m,
           r,
         );
-        if (aborted) m.log.push(`${id}:abort`);
+        if (m.closed) m.log.push(`${id}:closed`);
+        else if (aborted) m.log.push(`${id}:abort`);
         else if (m.isSet) m.log.push(`${id}:ok`);
         else if (deadline <= m.time) m.log.push(`${id}:timeout`);
         else m.queue.push({ id, deadline, shared });
@@ -510,74 +585,112 @@ Deno.test("Event agrees with its model under random waits, sets, clears, timeout
 });
 
 // ---------------------------------------------------------------------------
-// Semaphore, BoundedSemaphore and Lock share one model: a counter, a line,
-// and the releasers handed out. `bound` is the initial value for the bounded
-// kinds; a Lock also refuses to release while unlocked, with an Error.
+// Semaphore, BoundedSemaphore and Lock share one model: free permits, a
+// line of weighted waiters served strictly in order, and the releasers
+// handed out. The bounded kinds have a capacity (fixed at 1 for a Lock)
+// that what is held may not pass on release; a Lock also refuses to
+// release while unlocked, with an Error, and any count but 1.
 
 type Kind = "Semaphore" | "BoundedSemaphore" | "Lock";
+
+type ErrorClass = new (...args: never[]) => Error;
 
 class SemaphoreModel extends ModelBase {
   /** Ids whose releaser has not released yet. */
   held: number[] = [];
   /** Ids whose releaser has released. */
   spent: number[] = [];
-  acquired = 0;
-  returned = 0;
+  /** `use()` callers granted, whose functions have not ended yet. */
+  running: ModelWaiter[] = [];
+  /** How many permits each waiter asks for, and each releaser holds. */
+  permits = new Map<number, number>();
+  /** Below 0 only when the capacity was lowered under what is held. */
+  free: number;
+  capacity: number;
 
-  constructor(
-    readonly kind: Kind,
-    readonly initial: number,
-    public value = initial,
-  ) {
+  constructor(readonly kind: Kind, initial: number) {
     super();
+    this.free = initial;
+    this.capacity = initial;
   }
 
-  /** What `release()` throws now, or undefined if it succeeds. */
-  releaseError(): (new (...args: never[]) => Error) | undefined {
-    if (this.kind === "Lock" && this.value >= 1) return Error;
-    if (this.kind !== "Semaphore" && this.value >= this.initial) {
+  get value(): number {
+    return Math.max(0, this.free);
+  }
+
+  /** What `release(n)` throws now, or undefined if it succeeds. */
+  releaseError(n: number): ErrorClass | undefined {
+    if (this.kind === "Lock" && n !== 1) return RangeError;
+    if (this.kind === "Lock" && this.free >= 1) return Error;
+    if (this.kind !== "Semaphore" && this.capacity - this.free < n) {
       return RangeError;
     }
     return undefined;
   }
 
-  /** A successful release: the permit goes to the first waiter, or back. */
-  release(): void {
-    this.returned++;
-    const w = this.queue.shift();
-    if (w === undefined) this.value++;
-    else this.grant(w);
+  /** A successful release: to the waiters in order, the rest to the counter. */
+  release(n: number): void {
+    this.free += n;
+    this.serve();
   }
 
-  /** Hands a permit to `w`; a `use()` runs, then gives it back. */
+  /** Grants the head, then the next, while the free permits cover each. */
+  serve(): void {
+    while (this.queue.length > 0) {
+      const w = this.queue[0];
+      const permits = this.permits.get(w.id)!;
+      if (permits > this.free) return;
+      this.queue.shift();
+      this.free -= permits;
+      this.grant(w);
+    }
+  }
+
+  override onLeave(): void {
+    this.serve();
+  }
+
+  /**
+   * Hands permits to `w`; a `use()` runs at once, as far as the log can
+   * tell, but gives them back only once the step's synchronous part is
+   * over: after every other waiter the step rejects or grants.
+   */
   grant(w: ModelWaiter): void {
-    this.acquired++;
     if (w.use === undefined) {
       this.log.push(`${w.id}:ok`);
       this.held.push(w.id);
       return;
     }
     this.log.push(`${w.id}:ran`);
-    const error = this.releaseError();
-    if (error === undefined) this.release();
-    const ok = w.use === "return" || w.use === "resolveLater";
-    this.useOutcomes.set(
-      w.id,
-      error !== undefined ? `error(${error.name})` : ok ? "ok" : "error(fn)",
-    );
+    this.running.push(w);
   }
 
-  /** Starts a wait: at once if it can, else in line. */
-  start(w: ModelWaiter, aborted: boolean): void {
-    const settleAtOnce = (how: string) =>
-      w.use !== undefined
-        ? this.useOutcomes.set(w.id, how)
-        : this.log.push(`${w.id}:${how}`);
-    if (aborted) settleAtOnce("abort");
-    else if (this.value > 0) {
-      this.value--;
+  /** Each `use()` granted ends and gives its permits back, in turn. */
+  override settle(): void {
+    for (let w; (w = this.running.shift()) !== undefined;) {
+      const permits = this.permits.get(w.id)!;
+      const error = this.releaseError(permits);
+      if (error === undefined) this.release(permits);
+      const ok = w.use === "return" || w.use === "resolveLater";
+      this.useOutcomes.set(
+        w.id,
+        error !== undefined ? `error(${error.name})` : ok ? "ok" : "error(fn)",
+      );
+    }
+  }
+
+  /** Starts a wait for `permits`: at once if it can, else in line. */
+  start(w: ModelWaiter, permits: number, aborted: boolean): void {
+    this.permits.set(w.id, permits);
+    // A count a Lock cannot have is refused before anything else.
+    if (this.kind === "Lock" && permits > 1) {
+      this.outcome(w, "error(RangeError)");
+    } else if (this.closed) this.outcome(w, "closed");
+    else if (aborted) this.outcome(w, "abort");
+    else if (this.queue.length === 0 && this.free >= permits) {
+      this.free -= permits;
       this.grant(w);
-    } else if (w.deadline <= this.time) settleAtOnce("timeout");
+    } else if (w.deadline <= this.time) this.outcome(w, "timeout");
     else this.queue.push(w);
   }
 }
@@ -593,36 +706,58 @@ class SemaphoreReal extends RealBase {
       ? new BoundedSemaphore(initial, { loop })
       : new Lock({ loop });
   }
+  close(reason?: unknown): void {
+    this.semaphore.close(reason);
+  }
 }
 
 function compareSemaphore(m: SemaphoreModel, r: SemaphoreReal): void {
-  assert.equal(r.semaphore.value, m.value, "value");
-  assert.equal(r.semaphore.waiters, m.queue.length, "waiters");
-  const n = m.queue.length;
-  if (r.semaphore instanceof Lock) {
-    assert.equal(r.semaphore.locked, m.value === 0, "locked");
+  const { semaphore } = r;
+  assert.equal(semaphore.value, m.value, "value");
+  assert.equal(semaphore.waiters, m.queue.length, "waiters");
+  assert.equal(semaphore.closed, m.closed, "closed");
+  if (semaphore instanceof BoundedSemaphore) {
+    assert.equal(semaphore.capacity, m.capacity, "capacity");
   }
-  const state = m.kind === "Lock" && m.value > 0
-    ? "unlocked"
+  if (semaphore instanceof Lock) {
+    assert.equal(semaphore.locked, m.value === 0, "locked");
+  }
+  const state = m.kind === "Lock"
+    ? m.value > 0 ? "unlocked" : "locked"
     : m.value > 0
     ? `unlocked,value:${m.value}`
-    : n > 0
-    ? `locked,waiters:${n}`
     : "locked";
-  assert.equal(String(r.semaphore), `<${m.kind} [${state}]>`);
-  // A waiter that timed out or was aborted holds no releaser.
+  const n = m.queue.length;
+  assert.equal(
+    String(semaphore),
+    `<${m.kind} [${n > 0 ? `${state},waiters:${n}` : state}]${
+      m.closed ? " closed" : ""
+    }>`,
+  );
+  // A waiter that timed out, was aborted or refused holds no releaser.
   for (const id of r.releasers.keys()) {
     assert.ok(m.held.includes(id) || m.spent.includes(id), `releaser ${id}`);
   }
 }
 
-function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
+/** How many permits a generated call asks for: mostly 1, up to 3. */
+const permitCount = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(1) },
+  { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) },
+);
+
+function semaphoreSteps(
+  kind: Kind,
+): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
   const compare = compareSemaphore;
   type C = Cmd<SemaphoreModel, SemaphoreReal>;
-  return [
+  /** The options to pass: `permits` goes in only when there are options. */
+  const withPermits = (options: WaitOptions | undefined, permits: number) =>
+    options === undefined ? undefined : { ...options, permits };
+  const steps = [
     ...commonSteps(compare),
-    optionSpec.map((spec): C =>
-      new Cmd(`acquire(${showSpec(spec)})`, () => true, (m, r) => {
+    fc.tuple(optionSpec, permitCount).map(([spec, n]): C =>
+      new Cmd(`acquire(${showSpec(spec)}, ${n})`, () => true, (m, r) => {
         const id = m.nextId++;
         const { options, deadline, aborted, shared } = makeOptions(
           spec,
@@ -630,82 +765,97 @@ function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
           m,
           r,
         );
-        m.start({ id, deadline, shared }, aborted);
-        r.track(id, r.semaphore.acquire(options));
+        const permits = options === undefined ? 1 : n;
+        m.start({ id, deadline, shared }, permits, aborted);
+        const waiting = r.semaphore.acquire(withPermits(options, permits));
+        r.track(id, waiting);
       }, compare)
     ),
     fc.tuple(
       optionSpec,
+      permitCount,
       fc.constantFrom<UseEnding>("return", "throw", "reject", "resolveLater"),
-    ).map(([spec, ending]): C =>
-      new Cmd(`use(${ending}, ${showSpec(spec)})`, () => true, (m, r) => {
-        const id = m.nextId++;
-        const { options, deadline, aborted, shared } = makeOptions(
-          spec,
-          id,
-          m,
-          r,
-        );
-        m.start({ id, deadline, shared, use: ending }, aborted);
-        const fn = () => {
-          r.log.push(`${id}:ran`);
-          switch (ending) {
-            case "return":
-              return id;
-            case "throw":
-              throw new Error("fn");
-            case "reject":
-              return Promise.resolve().then(() => {
+    ).map(([spec, n, ending]): C =>
+      new Cmd(
+        `use(${ending}, ${showSpec(spec)}, ${n})`,
+        () => true,
+        (m, r) => {
+          const id = m.nextId++;
+          const { options, deadline, aborted, shared } = makeOptions(
+            spec,
+            id,
+            m,
+            r,
+          );
+          const permits = options === undefined ? 1 : n;
+          m.start({ id, deadline, shared, use: ending }, permits, aborted);
+          const fn = () => {
+            r.log.push(`${id}:ran`);
+            switch (ending) {
+              case "return":
+                return id;
+              case "throw":
                 throw new Error("fn");
-              });
-            case "resolveLater":
-              return Promise.resolve().then(() => id);
-          }
-        };
-        r.semaphore.use(fn, options).then(
-          () => r.useOutcomes.set(id, "ok"),
-          (error: Error) =>
-            r.useOutcomes.set(
-              id,
-              error instanceof TimeoutError
-                ? "timeout"
-                : error === r.reasons.get(id)
-                ? "abort"
-                : error.message === "fn"
-                ? "error(fn)"
-                : `error(${error.name})`,
-            ),
-        );
-      }, compare)
+              case "reject":
+                return Promise.resolve().then(() => {
+                  throw new Error("fn");
+                });
+              case "resolveLater":
+                return Promise.resolve().then(() => id);
+            }
+          };
+          r.semaphore.use(fn, withPermits(options, permits)).then(
+            () => r.useOutcomes.set(id, "ok"),
+            (error: Error) =>
+              r.useOutcomes.set(
+                id,
+                error instanceof TimeoutError
+                  ? "timeout"
+                  : error === r.reasons.get(id)
+                  ? "abort"
+                  : error === r.closeReason || error instanceof ClosedError
+                  ? "closed"
+                  : error.message === "fn"
+                  ? "error(fn)"
+                  : `error(${error.name})`,
+              ),
+          );
+        },
+        compare,
+      )
     ),
-    fc.constant<C>(
-      new Cmd("tryAcquire()", () => true, (m, r) => {
+    permitCount.map((n): C =>
+      new Cmd(`tryAcquire(${n})`, () => true, (m, r) => {
         const id = m.nextId++;
-        const releaser = r.semaphore.tryAcquire();
-        if (m.value > 0) {
-          m.value--;
-          m.acquired++;
+        if (m.kind === "Lock" && n > 1) {
+          expectThrow(RangeError, () => r.semaphore.tryAcquire(n));
+          return;
+        }
+        const releaser = r.semaphore.tryAcquire(n);
+        if (!m.closed && m.queue.length === 0 && m.free >= n) {
+          m.free -= n;
           m.held.push(id);
+          m.permits.set(id, n);
           assert.ok(releaser, "tryAcquire() gave a releaser");
           r.releasers.set(id, releaser);
         } else {
           assert.equal(releaser, undefined, "tryAcquire() gave nothing");
         }
-      }, compare),
+      }, compare)
     ),
-    fc.constant<C>(
-      new Cmd("release()", () => true, (m, r) => {
-        const error = m.releaseError();
-        if (error === undefined) m.release();
-        expectThrow(error, () => r.semaphore.release());
-      }, compare),
+    permitCount.map((n): C =>
+      new Cmd(`release(${n})`, () => true, (m, r) => {
+        const error = m.releaseError(n);
+        if (error === undefined) m.release(n);
+        expectThrow(error, () => r.semaphore.release(n));
+      }, compare)
     ),
     fc.nat().map((k): C =>
       new Cmd(`releaser(#${k}).release()`, (m) => m.held.length > 0, (m, r) => {
         const id = m.held[k % m.held.length];
-        const error = m.releaseError();
+        const error = m.releaseError(m.permits.get(id)!);
         if (error === undefined) {
-          m.release();
+          m.release(m.permits.get(id)!);
           m.held.splice(m.held.indexOf(id), 1);
           m.spent.push(id);
         }
@@ -725,30 +875,52 @@ function semaphoreSteps(): fc.Arbitrary<Step<SemaphoreModel, SemaphoreReal>>[] {
       )
     ),
   ];
+  if (kind === "Semaphore") return steps;
+  return [
+    ...steps,
+    fc.integer({ min: 0, max: 4 }).map((capacity): C =>
+      new Cmd(`capacity = ${capacity}`, () => true, (m, r) => {
+        const semaphore = r.semaphore as BoundedSemaphore;
+        if (m.kind === "Lock") {
+          expectThrow(TypeError, () => semaphore.capacity = capacity);
+          return;
+        }
+        m.free += capacity - m.capacity;
+        m.capacity = capacity;
+        m.serve();
+        semaphore.capacity = capacity;
+      }, compare)
+    ),
+  ];
 }
 
 for (const kind of ["Semaphore", "BoundedSemaphore", "Lock"] as const) {
-  const steps = semaphoreSteps();
+  const steps = semaphoreSteps(kind);
   const initial = kind === "Lock"
     ? fc.constant(1)
     : fc.integer({ min: 0, max: 3 });
-  Deno.test(`${kind} agrees with its model under random acquires, releases, use(), tryAcquire(), timeouts and aborts`, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        initial,
-        fc.commands(steps, commandLimits),
-        (value, commands) =>
-          fc.asyncModelRun(
-            () => ({
-              model: new SemaphoreModel(kind, value),
-              real: new SemaphoreReal(kind, value),
-            }),
-            commands,
-          ),
-      ),
-      settings(),
-    );
-  });
+  Deno.test(
+    `${kind} agrees with its model under random weighted acquires, releases, use(), tryAcquire(), timeouts, aborts, close()${
+      kind === "BoundedSemaphore" ? " and capacity changes" : ""
+    }`,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          initial,
+          fc.commands(steps, commandLimits),
+          (value, commands) =>
+            fc.asyncModelRun(
+              () => ({
+                model: new SemaphoreModel(kind, value),
+                real: new SemaphoreReal(kind, value),
+              }),
+              commands,
+            ),
+        ),
+        settings(),
+      );
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -880,8 +1052,13 @@ class QueueModel extends ModelBase {
   }
 
   /** Ends a step: woken waiters resume after the caller. */
-  flush(): void {
+  override settle(): void {
     this.log.push(...this.woken.splice(0));
+  }
+
+  /** The common steps' close() is a shutdown that is not immediate. */
+  override close(): void {
+    this.shutdown(false);
   }
 }
 
@@ -925,6 +1102,10 @@ class QueueReal extends RealBase {
     if (error instanceof QueueShutDown) return "shutdown";
     return super.classify(id, error);
   }
+
+  close(): void {
+    this.queue.shutdown();
+  }
 }
 
 function compareQueue(m: QueueModel, r: QueueReal): void {
@@ -958,11 +1139,7 @@ function queueSteps(): fc.Arbitrary<Step<QueueModel, QueueReal>>[] {
     label: string,
     act: (m: QueueModel, r: QueueReal) => void,
     pre: (m: QueueModel) => boolean = () => true,
-  ): C =>
-    new Cmd(label, pre, (m, r) => {
-      act(m, r);
-      m.flush();
-    }, compare);
+  ): C => new Cmd(label, pre, act, compare);
   return [
     ...commonSteps(compare),
     optionSpec.map((spec) =>

@@ -16,6 +16,7 @@ import {
   Semaphore,
   TimeoutError,
   VirtualIOLoop,
+  type WaitOptions,
 } from "./mod.ts";
 import { fcSettings } from "./_test_util.ts";
 
@@ -442,3 +443,223 @@ Deno.test("Lock.use() with a function that throws, racing waiters with timeouts,
     settings(),
   );
 });
+
+// ---------------------------------------------------------------------------
+// close() racing a grant, an abort and a deadline in the same turn: each
+// waiter settles exactly once, by whichever came first; a grant made before
+// the close is kept; nothing is left behind.
+
+/** A primitive on which every wait queues until a grant. */
+interface Racer {
+  wait(options?: WaitOptions): Promise<unknown>;
+  /** Lets the first waiter in (every waiter, for an Event). */
+  grant(): void;
+  close(reason?: unknown): void;
+  readonly waiters: number;
+}
+
+/** A Racer over `x`, which has `close()` and `waiters` of its own. */
+function racer(
+  x: { close(reason?: unknown): void; readonly waiters: number },
+  wait: (options?: WaitOptions) => Promise<unknown>,
+  grant: () => void,
+): Racer {
+  return {
+    wait,
+    grant,
+    close: (reason) => x.close(reason),
+    get waiters() {
+      return x.waiters;
+    },
+  };
+}
+
+const CLOSABLES: {
+  name: string;
+  make(loop: VirtualIOLoop): Racer;
+  all?: boolean;
+}[] = [
+  {
+    name: "Semaphore",
+    make: (loop) => {
+      const x = new Semaphore(0, { loop });
+      return racer(x, (o) => x.acquire(o), () => x.release());
+    },
+  },
+  {
+    name: "Lock",
+    make: (loop) => {
+      const x = new Lock({ loop });
+      x.tryAcquire();
+      // Once unlocked, with no one left to hand it to, a grant has nothing
+      // to do.
+      return racer(x, (o) => x.acquire(o), () => x.locked && x.release());
+    },
+  },
+  {
+    name: "Condition",
+    make: (loop) => {
+      const x = new Condition({ loop });
+      return racer(x, (o) => x.wait(o), () => x.notify());
+    },
+  },
+  {
+    name: "Event",
+    make: (loop) => {
+      const x = new Event({ loop });
+      return racer(x, (o) => x.wait(o), () => x.set());
+    },
+    all: true,
+  },
+];
+
+type RaceEvent = "grant" | "close" | "abort" | "deadline";
+
+/** What each of the three waiters must end with, events taken in order. */
+function expectedEndings(events: RaceEvent[], all: boolean): string[] {
+  // a: plain, first in line; b: aborted by `abort`; c: timed by `deadline`.
+  const line = ["a", "b", "c"];
+  const ending = new Map<string, string>();
+  let closed = false;
+  const leave = (who: string, how: string) => {
+    if (!line.includes(who)) return;
+    line.splice(line.indexOf(who), 1);
+    ending.set(who, how);
+  };
+  for (const event of events) {
+    if (event === "grant" && !closed) {
+      for (const who of line.splice(0, all ? line.length : 1)) {
+        ending.set(who, "ok");
+      }
+    } else if (event === "close" && !closed) {
+      closed = true;
+      for (const who of line.splice(0)) ending.set(who, "closed");
+    } else if (event === "abort") leave("b", "aborted");
+    else if (event === "deadline") leave("c", "timeout");
+  }
+  return ["a", "b", "c"].map((who) => ending.get(who) ?? "pending");
+}
+
+for (const closable of CLOSABLES) {
+  Deno.test(`${closable.name}.close() racing a grant, an abort and a deadline at the same time: each waiter settles once, by whichever came first`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), async (s) => {
+        const loop = new VirtualIOLoop();
+        const x = closable.make(loop);
+        const controller = new AbortController();
+        const listeners = new Set<unknown>();
+        const signal = controller.signal;
+        const add = signal.addEventListener.bind(signal);
+        const remove = signal.removeEventListener.bind(signal);
+        signal.addEventListener = (type: string, listener: never) => {
+          listeners.add(listener);
+          add(type, listener);
+        };
+        signal.removeEventListener = (type: string, listener: never) => {
+          listeners.delete(listener);
+          remove(type, listener);
+        };
+        const reason = new Error("closed");
+        const record = (promise: Promise<unknown>) => {
+          const settled: string[] = [];
+          promise.then(
+            () => settled.push("ok"),
+            (e) =>
+              settled.push(
+                e === reason
+                  ? "closed"
+                  : e === "stop"
+                  ? "aborted"
+                  : e instanceof TimeoutError
+                  ? "timeout"
+                  : `error:${e}`,
+              ),
+          );
+          return settled;
+        };
+        const a = record(x.wait());
+        const b = record(x.wait({ signal, timeout: 1000 }));
+        // Each step arms its timer for 5 ms when the scheduler lets it go,
+        // so they fire at the same time in a random order; `c` waits when
+        // its step goes, its deadline armed then.
+        const events: RaceEvent[] = [];
+        let c: string[] = [];
+        const at5 = (event: RaceEvent, action: () => void) => () =>
+          loop.callAt(5, () => {
+            events.push(event);
+            action();
+          });
+        await drive(s, loop, [
+          step(s, "grant", at5("grant", () => x.grant())),
+          step(s, "close", at5("close", () => x.close(reason))),
+          step(s, "abort", at5("abort", () => controller.abort("stop"))),
+          step(s, "c waits until 5 ms", () => {
+            c = record(x.wait({ deadline: 5 }));
+            // Its timer fires when the deadline passes, among the others.
+            loop.callAt(5, () => events.push("deadline"));
+          }),
+        ]);
+        await loop.advance(5);
+        const expected = expectedEndings(events, closable.all ?? false);
+        const got = [a, b, c].map((settled) => settled.join(",") || "pending");
+        assert.deepEqual(got, expected, `events ${events.join(", ")}`);
+        // Nothing is left behind, and nothing settles again later.
+        await loop.advance(1000);
+        assert.deepEqual([a, b, c].map((settled) => settled.length), [1, 1, 1]);
+        assert.equal(x.waiters, 0);
+        assert.equal(loop.pendingTimers, 0);
+        assert.equal(listeners.size, 0, "no abort listener left");
+      }),
+      settings(),
+    );
+  });
+
+  Deno.test(`${closable.name}.close() racing a grant and an abort within one callback keeps what was granted first`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.shuffledSubarray(["grant", "close", "abort"] as RaceEvent[], {
+          minLength: 3,
+          maxLength: 3,
+        }),
+        async (events) => {
+          const loop = new VirtualIOLoop();
+          const x = closable.make(loop);
+          const controller = new AbortController();
+          const reason = new Error("closed");
+          const endings: string[][] = [[], [], []];
+          const waits = [
+            x.wait({ timeout: 10 }),
+            x.wait({ signal: controller.signal }),
+            x.wait(),
+          ];
+          waits.forEach((promise, i) =>
+            promise.then(
+              () => endings[i].push("ok"),
+              (e) =>
+                endings[i].push(
+                  e === reason ? "closed" : e === "stop" ? "aborted" : `${e}`,
+                ),
+            )
+          );
+          loop.callLater(1, () => {
+            for (const event of events) {
+              if (event === "grant") x.grant();
+              else if (event === "close") x.close(reason);
+              else controller.abort("stop");
+            }
+          });
+          await loop.advance(1);
+          // The same rules as above, with `c` a plain waiter: no deadline.
+          const expected = expectedEndings(events, closable.all ?? false)
+            .map((ending) => ending === "pending" ? "closed" : ending);
+          assert.deepEqual(endings.map((e) => e.join(",")), expected);
+          await loop.advance(100);
+          assert.deepEqual(endings.map((e) => e.length), [1, 1, 1]);
+          assert.equal(x.waiters, 0);
+          assert.equal(loop.pendingTimers, 0);
+        },
+      ),
+      settings(),
+    );
+  });
+}

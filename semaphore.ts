@@ -18,7 +18,7 @@
 
 import { cannot } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
-import { permitLimit } from "./_permits.ts";
+import { checkPermits, permitLimit } from "./_permits.ts";
 import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
 
@@ -107,26 +107,6 @@ function permitReleaser(semaphore: Semaphore, permits: number): Releaser {
 // What BoundedSemaphore and Lock reach of a Semaphore's private state.
 let addPermits: (semaphore: Semaphore, permits: number) => void;
 let freePermits: (semaphore: Semaphore) => number;
-
-/** Checks a count of permits: a `TypeError` or `RangeError` naming it. */
-function checkPermits(
-  permits: unknown,
-  most: number,
-  action: string,
-  argument: string,
-): asserts permits is number {
-  if (typeof permits !== "number") {
-    throw new TypeError(cannot(action, argument, "a number", permits));
-  }
-  if (!(Number.isSafeInteger(permits) && permits > 0)) {
-    throw new RangeError(
-      cannot(action, argument, "a positive integer", permits),
-    );
-  }
-  if (permits > most) {
-    throw new RangeError(cannot(action, argument, `at most ${most}`, permits));
-  }
-}
 
 /**
  * A semaphore manages a counter: {@linkcode Semaphore.acquire} takes one

@@ -170,6 +170,7 @@ function targets(result, start) {
       1,
     );
   }
+  vsPeer("w1");
   if (r.d1) {
     add("d1", "≤ 1.2× raw-fifo", r.d1.impls[OURS].ns / r.d1.impls[RAW].ns, 1.2);
   }
@@ -280,7 +281,7 @@ function runTable(result, start) {
     rows.push([
       `${id}: ${entry.title}`,
       ...names.map((name) => fmt(impls[name]?.ns, 0)),
-      fmt(impls[OURS].ns / impls[RAW].ns),
+      fmt(impls[OURS].ns / impls[RAW]?.ns),
       peer ? fmt(impls[OURS].ns / peer.ns) : "–",
       extra.join("; "),
     ]);

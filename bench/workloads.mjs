@@ -233,6 +233,46 @@ function semaphoreWorkload({ coop, peers }, viaUse) {
   return impls;
 }
 
+function weightedWorkload({ coop, peers }) {
+  const TASKS = 1000;
+  const CAPACITY = 16;
+  // The same 1..8 weights for every implementation: a fixed linear
+  // congruential sequence, not Math.random, so each trial does equal work.
+  const weights = new Array(TASKS);
+  for (let i = 0, x = 1; i < TASKS; i++) {
+    x = (x * 48271) % 2147483647;
+    weights[i] = 1 + (x % 8);
+  }
+  const rounds = (makeTask) => {
+    const task = makeTask();
+    return async (n) => {
+      for (let done = 0; done < n; done += TASKS) {
+        const all = new Array(TASKS);
+        for (let i = 0; i < TASKS; i++) all[i] = task(weights[i]);
+        await Promise.all(all);
+      }
+    };
+  };
+  const { Semaphore: AmSemaphore } = peers.asyncMutex;
+  const byAcquire = {
+    [OURS]: () => {
+      const semaphore = new coop.Semaphore(CAPACITY);
+      return async (permits) =>
+        (await semaphore.acquire({ permits })).release();
+    },
+    "async-mutex": () => {
+      const semaphore = new AmSemaphore(CAPACITY);
+      return async (weight) => (await semaphore.acquire(weight))[1]();
+    },
+  };
+  const impls = {};
+  for (const [name, makeTask] of Object.entries(byAcquire)) {
+    impls[name] = timed(rounds(makeTask));
+  }
+  impls[FLOOR] = timed(rounds(() => floor));
+  return impls;
+}
+
 function conditionPingPong({ coop }) {
   // Two tasks take turns; each turn is one notify and one wake-up.
   const game = (condition) => (n) => {
@@ -504,6 +544,13 @@ export function workloads(libs) {
       n: 50_000,
       quick: 20_000,
       impls: semaphoreWorkload(libs, true),
+    },
+    {
+      id: "w1",
+      title: "Semaphore(16), 1,000 tasks acquiring 1-8 permits",
+      n: 50_000,
+      quick: 20_000,
+      impls: weightedWorkload(libs),
     },
     {
       id: "d1",
