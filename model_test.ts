@@ -1758,8 +1758,13 @@ class QueueModel extends ModelBase {
   }
 
   /** Ends a step: woken waiters resume after the caller. */
-  flush(): void {
+  override settle(): void {
     this.log.push(...this.woken.splice(0));
+  }
+
+  /** The common steps' close() is a shutdown that is not immediate. */
+  override close(): void {
+    this.shutdown(false);
   }
 }
 
@@ -1808,6 +1813,10 @@ class QueueReal extends RealBase {
     if (error instanceof QueueShutDown) return "shutdown";
     return super.classify(id, error);
   }
+
+  close(): void {
+    this.queue.shutdown();
+  }
 }
 
 function compareQueue(m: QueueModel, r: QueueReal): void {
@@ -1841,11 +1850,7 @@ function queueSteps(): fc.Arbitrary<Step<QueueModel, QueueReal>>[] {
     label: string,
     act: (m: QueueModel, r: QueueReal) => void,
     pre: (m: QueueModel) => boolean = () => true,
-  ): C =>
-    new Cmd(label, pre, (m, r) => {
-      act(m, r);
-      m.flush();
-    }, compare);
+  ): C => new Cmd(label, pre, act, compare);
   return [
     ...commonSteps(compare),
     optionSpec.map((spec) =>
