@@ -1782,11 +1782,6 @@ class QueueReal extends RealBase {
       : new PriorityQueue(maxsize, { loop });
   }
 
-  /** Queues shut down instead: the queue model has shutdown steps, no close. */
-  close(): void {
-    this.queue.shutdown(true);
-  }
-
   /** The real item for model item `item`. */
   item(m: QueueModel, item: number): unknown {
     if (this.kind !== "PriorityQueue") return item;
