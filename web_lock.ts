@@ -104,6 +104,8 @@ function modeOf(options: { mode?: unknown } | undefined, what: string): Mode {
  *
  * - **FIFO**: as the platform orders requests for a name, first requested,
  *   first granted, across every agent that asks for it.
+ * - **No barging**: a released lock goes to the first request in the
+ *   platform's line, and `tryAcquire` is refused while anyone waits.
  * - **Exclusive or shared**: `mode: "shared"` lets shared holders in
  *   together; an exclusive one waits for all of them, and holds back the
  *   shared requests made after it.
@@ -116,13 +118,14 @@ function modeOf(options: { mode?: unknown } | undefined, what: string): Mode {
  *   acquires and withdraws their requests; locks it granted stay held
  *   until released. It closes only this object: other workers, and other
  *   `WebLock`s of the same name, go on.
- * - **Asynchronous**: the lock manager answers every request, even
+ * - **Asynchronous wake-up**: a release returns before the next holder
+ *   resumes, and the lock manager answers every request, even
  *   `tryAcquire`'s, asynchronously.
  *
  * Where `navigator.locks` is missing (Bun, Node before 24.5) the
  * constructor throws.
  *
- * @example Two workers taking turns
+ * @example Two WebLocks of one name, as two workers would hold them
  * ```ts
  * import { WebLock } from "@coop/locks";
  * import assert from "node:assert/strict";
