@@ -379,7 +379,8 @@ export class Semaphore {
       );
     }
     this.#free += permits;
-    this.#serve();
+    // Most releases find no one waiting: skip the call.
+    if (this.#queue.head !== undefined) this.#serve();
   }
 
   /**
@@ -488,7 +489,8 @@ export class Semaphore {
    * ```
    */
   get value(): number {
-    return Math.max(0, this.#free);
+    const free = this.#free;
+    return free > 0 ? free : 0;
   }
 
   /**
