@@ -32,3 +32,13 @@ export function checkPermits(
     throw new RangeError(cannot(action, argument, `at most ${most}`, permits));
   }
 }
+
+/**
+ * `n`, a safe integer, as V8 stores a small integer. A count computed in
+ * floating point (`1 + (x % 8)` can be) arrives boxed, and a boxed number
+ * stored in a field turns that field boxed in every semaphore and releaser
+ * made afterwards, which costs every acquire an allocation.
+ */
+export function asSmallInteger(n: number): number {
+  return n <= 0x3fffffff ? n | 0 : n;
+}

@@ -18,7 +18,7 @@
 
 import { cannot } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
-import { checkPermits, permitLimit } from "./_permits.ts";
+import { asSmallInteger, checkPermits, permitLimit } from "./_permits.ts";
 import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
 
@@ -210,7 +210,7 @@ export class Semaphore {
       );
     }
     this.#loop = loopOption(options, this.#name);
-    this.#free = value + 0;
+    this.#free = asSmallInteger(value);
   }
 
   /**
@@ -279,7 +279,7 @@ export class Semaphore {
       `call ${this.#acquireName}`,
       "options.permits",
     );
-    return permits;
+    return asSmallInteger(permits);
   }
 
   // Takes `permits` if no one waits and enough are free.
@@ -337,6 +337,7 @@ export class Semaphore {
         `call ${this.#name}.tryAcquire()`,
         "permits",
       );
+      permits = asSmallInteger(permits);
     }
     if (this.#queue.closed) return undefined;
     const releaser = this.#tryTake(permits);
@@ -372,6 +373,7 @@ export class Semaphore {
         `call ${this.#name}.release()`,
         "permits",
       );
+      permits = asSmallInteger(permits);
     }
     if (this.#free > Number.MAX_SAFE_INTEGER - permits) {
       throw new RangeError(
@@ -637,7 +639,7 @@ export class BoundedSemaphore extends Semaphore {
       );
     }
     const added = capacity - this.#capacity;
-    this.#capacity = capacity + 0;
+    this.#capacity = asSmallInteger(capacity);
     addPermits(this, added);
   }
 
