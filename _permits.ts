@@ -1,7 +1,8 @@
 /**
- * How `Lock` caps each acquire at one permit without a public member: the
- * `Semaphore` class fills this in from inside its own body, where its
- * private fields are in reach.
+ * Counts of permits and other sizes: their checks, how they are stored, and
+ * how `Lock` caps each acquire at one permit without a public member (the
+ * `Semaphore` class fills `permitLimit` in from inside its own body, where
+ * its private fields are in reach).
  *
  * @module
  */

@@ -20,6 +20,7 @@
  */
 
 import { cannot } from "./_check.ts";
+import { asSmallInteger } from "./_permits.ts";
 import { inspectAsString } from "./_inspect.ts";
 import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
 import { BrokenBarrierError } from "./errors.ts";
@@ -106,7 +107,7 @@ export class Barrier {
       );
     }
     this.#loop = loopOption(options, "Barrier");
-    this.#parties = parties;
+    this.#parties = asSmallInteger(parties);
   }
 
   /**

@@ -23,6 +23,7 @@
  */
 
 import { cannot } from "./_check.ts";
+import { asSmallInteger } from "./_permits.ts";
 import { inspectAsString } from "./_inspect.ts";
 import {
   loopOption,
@@ -337,7 +338,7 @@ export class KeyedLock<K extends string | number = string> {
         ),
       );
     }
-    this.#concurrency = concurrency;
+    this.#concurrency = asSmallInteger(concurrency);
   }
 
   /**

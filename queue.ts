@@ -20,6 +20,7 @@
  */
 
 import { cannot } from "./_check.ts";
+import { asSmallInteger } from "./_permits.ts";
 import { inspectAsString } from "./_inspect.ts";
 import { queueHooks } from "./_queue_hooks.ts";
 import { loopOption, UNAVAILABLE, type Waiter, WaitQueue } from "./_waiters.ts";
@@ -551,7 +552,7 @@ export class Queue<T> {
       );
     }
     this.#loop = loopOption(options, name);
-    this.#maxsize = maxsize + 0;
+    this.#maxsize = asSmallInteger(maxsize);
     this.#name = name;
     this.#putName = `${name}.put()`;
     this.#putNowaitName = `${name}.putNowait()`;

@@ -23,6 +23,7 @@
  */
 
 import { cannot } from "./_check.ts";
+import { asSmallInteger } from "./_permits.ts";
 import { inspectAsString } from "./_inspect.ts";
 import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
@@ -124,7 +125,7 @@ export class WaitGroup {
     if (n !== 1 || this.#count === Number.MAX_SAFE_INTEGER) {
       checkDelta(n, this.#count);
     }
-    this.#count += n;
+    this.#count = asSmallInteger(this.#count + n);
     if (this.#count === 0) this.#wakeAll();
   }
 
