@@ -398,3 +398,30 @@ export function loopOption(
   }
   return loop;
 }
+
+/**
+ * The body of every `use(fn)`: waits for `acquiring`, runs `fn` holding what
+ * it gave, and gives it back with `release` when `fn` returns, throws or
+ * settles (Tornado's `async with`). Callers return this promise as it is,
+ * so a `use()` settles as soon as it did when each wrote this out.
+ */
+export async function holding<H, T>(
+  acquiring: H | Promise<H>,
+  fn: () => T | PromiseLike<T>,
+  release: (held: H) => void,
+): Promise<T> {
+  const held = await acquiring;
+  try {
+    const result = fn();
+    // A plain value needs no turn of its own before the release.
+    return (typeof result === "object" && result !== null) ||
+        typeof result === "function"
+      ? await result
+      : result;
+  } finally {
+    release(held);
+  }
+}
+
+/** `holding`'s `release` for a Releaser. */
+export const releaseIt = (held: { release(): void }): void => held.release();

@@ -26,8 +26,10 @@ import { cannot } from "./_check.ts";
 import { asSmallInteger } from "./_permits.ts";
 import { inspectAsString } from "./_inspect.ts";
 import {
+  holding,
   loopOption,
   parseWait,
+  releaseIt,
   type Wait,
   type Waiter,
   WaitQueue,
@@ -567,45 +569,37 @@ export class KeyedLock<K extends string | number = string> {
    * assert.equal(locks.size, 0);
    * ```
    */
-  async use<T>(
+  use<T>(
     key: K | readonly K[],
     fn: () => T | PromiseLike<T>,
     options?: WaitOptions,
   ): Promise<T> {
     const plain = isPlainKey(key);
-    if (!plain) keysOf(key, `call ${NAME}.use()`);
+    try {
+      if (!plain) keysOf(key, `call ${NAME}.use()`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (typeof fn !== "function") {
-      throw new TypeError(
-        cannot(`call ${NAME}.use()`, "fn", "a function", fn),
+      return Promise.reject(
+        new TypeError(cannot(`call ${NAME}.use()`, "fn", "a function", fn)),
       );
     }
     if (plain && options === undefined) {
       // The common case: one key, no options, and no Releaser to make.
-      if (this.#closed) throw this.#reason;
-      const entry = await (this.#take(key) ??
-        this.#line(key).enqueuePlain(true) as Promise<Entry>);
-      try {
-        const result = fn();
-        return (typeof result === "object" && result !== null) ||
-            typeof result === "function"
-          ? await result
-          : result;
-      } finally {
-        this.#release(entry);
-      }
+      if (this.#closed) return Promise.reject(this.#reason);
+      return holding(
+        this.#take(key) ??
+          this.#line(key).enqueuePlain(true) as Promise<Entry>,
+        fn,
+        this.#releaseEntry,
+      );
     }
-    const releaser = await this.acquire(key, options);
-    try {
-      const result = fn();
-      // A plain value needs no turn of its own before the release.
-      return (typeof result === "object" && result !== null) ||
-          typeof result === "function"
-        ? await result
-        : result;
-    } finally {
-      releaser.release();
-    }
+    return holding(this.acquire(key, options), fn, releaseIt);
   }
+
+  // `holding`'s release for a bare entry, made once.
+  #releaseEntry = (entry: Entry): void => this.#release(entry);
 
   /**
    * How many hold `key` now: 0 when no one does.

@@ -23,7 +23,13 @@
 
 import { cannot } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
-import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
+import {
+  holding,
+  loopOption,
+  releaseIt,
+  UNAVAILABLE,
+  WaitQueue,
+} from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
 import type { Releaser } from "./semaphore.ts";
 
@@ -379,28 +385,24 @@ export class ReadWriteLock {
     return this.#use(fn, options, true);
   }
 
-  async #use<T>(
+  #use<T>(
     fn: () => T | PromiseLike<T>,
     options: WaitOptions | undefined,
     write: boolean,
   ): Promise<T> {
     if (typeof fn !== "function") {
       const method = write ? "useWrite" : "useRead";
-      throw new TypeError(
-        cannot(`call ReadWriteLock.${method}()`, "fn", "a function", fn),
+      return Promise.reject(
+        new TypeError(
+          cannot(`call ReadWriteLock.${method}()`, "fn", "a function", fn),
+        ),
       );
     }
-    const releaser = await (write ? this.write(options) : this.read(options));
-    try {
-      const result = fn();
-      // A plain value needs no turn of its own before the release.
-      return (typeof result === "object" && result !== null) ||
-          typeof result === "function"
-        ? await result
-        : result;
-    } finally {
-      releaser.release();
-    }
+    return holding(
+      write ? this.write(options) : this.read(options),
+      fn,
+      releaseIt,
+    );
   }
 
   /**

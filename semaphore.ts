@@ -19,7 +19,13 @@
 import { cannot } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
 import { asSmallInteger, checkPermits, permitLimit } from "./_permits.ts";
-import { loopOption, UNAVAILABLE, WaitQueue } from "./_waiters.ts";
+import {
+  holding,
+  loopOption,
+  releaseIt,
+  UNAVAILABLE,
+  WaitQueue,
+} from "./_waiters.ts";
 import type { IOLoop, WaitOptions } from "./ioloop.ts";
 
 /**
@@ -455,26 +461,18 @@ export class Semaphore {
    * assert.equal(semaphore.value, 1);
    * ```
    */
-  async use<T>(
+  use<T>(
     fn: () => T | PromiseLike<T>,
     options?: AcquireOptions,
   ): Promise<T> {
     if (typeof fn !== "function") {
-      throw new TypeError(
-        cannot(`call ${this.#name}.use()`, "fn", "a function", fn),
+      return Promise.reject(
+        new TypeError(
+          cannot(`call ${this.#name}.use()`, "fn", "a function", fn),
+        ),
       );
     }
-    const releaser = await this.acquire(options);
-    try {
-      const result = fn();
-      // A plain value needs no turn of its own before the release.
-      return (typeof result === "object" && result !== null) ||
-          typeof result === "function"
-        ? await result
-        : result;
-    } finally {
-      releaser.release();
-    }
+    return holding(this.acquire(options), fn, releaseIt);
   }
 
   /**
