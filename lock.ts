@@ -23,7 +23,7 @@
 
 import { show } from "./_check.ts";
 import { describeLock, inspectAsString } from "./_inspect.ts";
-import { checkPermits, permitLimit } from "./_permits.ts";
+import { permitLimit } from "./_permits.ts";
 import { BoundedSemaphore } from "./semaphore.ts";
 import type { IOLoop } from "./ioloop.ts";
 
@@ -159,19 +159,6 @@ export class Lock extends BoundedSemaphore {
    * ```
    */
   override release(permits = 1): void {
-    if (permits !== 1) {
-      checkPermits(
-        permits,
-        1,
-        `call ${this.constructor.name}.release()`,
-        "permits",
-      );
-    }
-    if (!this.locked) {
-      throw new Error(
-        `Cannot release ${this.constructor.name} as it is not locked`,
-      );
-    }
     super.release(permits);
   }
 

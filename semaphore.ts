@@ -93,12 +93,10 @@ interface PermitReleaser extends Releaser {
   [PERMITS]: number;
 }
 
-function releasePermit(this: PermitReleaser): void {
-  const semaphore = this[SEMAPHORE];
-  if (semaphore === undefined) return;
-  semaphore.release(this[PERMITS]);
-  this[SEMAPHORE] = undefined;
-}
+// Set by Semaphore's static block, where the private fields are in reach:
+// a releaser gives its permits straight back, past the public `release`
+// and its subclasses' overrides, whose checks it has no need of.
+let releasePermit: (this: PermitReleaser) => void;
 
 function permitReleaser(semaphore: Semaphore, permits: number): Releaser {
   const releaser: PermitReleaser = {
@@ -110,9 +108,10 @@ function permitReleaser(semaphore: Semaphore, permits: number): Releaser {
   return releaser;
 }
 
-// What BoundedSemaphore and Lock reach of a Semaphore's private state.
-let addPermits: (semaphore: Semaphore, permits: number) => void;
-let freePermits: (semaphore: Semaphore) => number;
+// What BoundedSemaphore reaches of a Semaphore's private state.
+let bound: (semaphore: Semaphore) => void;
+let capacityOf: (semaphore: Semaphore) => number;
+let setCapacity: (semaphore: Semaphore, capacity: number) => void;
 
 /**
  * A semaphore manages a counter: {@linkcode Semaphore.acquire} takes one
@@ -160,11 +159,21 @@ export class Semaphore {
   static readonly #layout = permitReleaser(new Semaphore(0), 1);
 
   static {
-    addPermits = (semaphore, permits) => {
-      semaphore.#free += permits;
+    releasePermit = function (this: PermitReleaser): void {
+      const semaphore = this[SEMAPHORE];
+      if (semaphore === undefined) return;
+      semaphore.#give(this[PERMITS]);
+      this[SEMAPHORE] = undefined;
+    };
+    bound = (semaphore) => {
+      semaphore.#ceiling = semaphore.#free;
+    };
+    capacityOf = (semaphore) => semaphore.#ceiling;
+    setCapacity = (semaphore, capacity) => {
+      semaphore.#free += capacity - semaphore.#ceiling;
+      semaphore.#ceiling = capacity;
       semaphore.#serve();
     };
-    freePermits = (semaphore) => semaphore.#free;
     permitLimit.set = (semaphore, most) => {
       (semaphore as Semaphore).#most = most;
     };
@@ -175,6 +184,9 @@ export class Semaphore {
   // when a BoundedSemaphore's capacity was lowered under what is held.
   // The head waiter, if any, needs more than this.
   #free: number;
+  // The most `#free` may reach: a BoundedSemaphore's capacity, or else the
+  // largest safe integer. What is held is this less `#free`.
+  #ceiling: number;
   // The most one acquire may ask for: 1 for a Lock.
   #most = Infinity;
   // Each waiter's `data` is how many permits it asks for.
@@ -217,6 +229,7 @@ export class Semaphore {
     }
     this.#loop = loopOption(options, this.#name);
     this.#free = asSmallInteger(value);
+    this.#ceiling = Number.MAX_SAFE_INTEGER;
   }
 
   /**
@@ -381,14 +394,32 @@ export class Semaphore {
       );
       permits = asSmallInteger(permits);
     }
-    if (this.#free > Number.MAX_SAFE_INTEGER - permits) {
-      throw new RangeError(
-        `Cannot release ${this.#name} as 'value' must stay a safe integer: current value is ${this.#free}`,
-      );
-    }
-    this.#free += permits;
+    this.#give(permits);
+  }
+
+  // Gives `permits` back unless that would take `#free` above the ceiling.
+  #give(permits: number): void {
+    const free = this.#free;
+    if (free > this.#ceiling - permits) throw this.#overRelease(permits);
+    this.#free = free + permits;
     // Most releases find no one waiting: skip the call.
     if (this.#queue.head !== undefined) this.#serve();
+  }
+
+  #overRelease(permits: number): Error {
+    const name = this.#name;
+    if (this.#most === 1) {
+      return new Error(`Cannot release ${name} as it is not locked`);
+    }
+    if (!(this instanceof BoundedSemaphore)) {
+      return new RangeError(
+        `Cannot release ${name} as 'value' must stay a safe integer: current value is ${this.#free}`,
+      );
+    }
+    const held = this.#ceiling - this.#free;
+    return new RangeError(
+      `Cannot release ${name} as 'permits' must be at most the ${held} held (capacity ${this.#ceiling}): current value is ${permits}`,
+    );
   }
 
   /**
@@ -572,9 +603,6 @@ inspectAsString(Semaphore);
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
-  // The bound; what is held is `#capacity` less the free permits.
-  #capacity: number;
-
   /**
    * Creates a bounded semaphore with `value` permits, its capacity.
    *
@@ -595,7 +623,7 @@ export class BoundedSemaphore extends Semaphore {
    */
   constructor(value = 1, options?: { loop?: IOLoop }) {
     super(value, options);
-    this.#capacity = this.value;
+    bound(this);
   }
 
   /**
@@ -623,7 +651,7 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   get capacity(): number {
-    return this.#capacity;
+    return capacityOf(this);
   }
 
   set capacity(capacity: number) {
@@ -636,9 +664,7 @@ export class BoundedSemaphore extends Semaphore {
         cannot(action, "capacity", "a non-negative integer", capacity),
       );
     }
-    const added = capacity - this.#capacity;
-    this.#capacity = asSmallInteger(capacity);
-    addPermits(this, added);
+    setCapacity(this, asSmallInteger(capacity));
   }
 
   /**
@@ -664,20 +690,6 @@ export class BoundedSemaphore extends Semaphore {
    * ```
    */
   override release(permits = 1): void {
-    if (permits !== 1) {
-      checkPermits(
-        permits,
-        Infinity,
-        `call ${this.constructor.name}.release()`,
-        "permits",
-      );
-    }
-    const held = this.#capacity - freePermits(this);
-    if (held < permits) {
-      throw new RangeError(
-        `Cannot release ${this.constructor.name} as 'permits' must be at most the ${held} held (capacity ${this.#capacity}): current value is ${permits}`,
-      );
-    }
     super.release(permits);
   }
 }
