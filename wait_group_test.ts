@@ -93,6 +93,8 @@ Deno.test("WaitGroup.add() adds 1 by default, any safe integer otherwise, negati
   assert.equal(group.count, Number.MAX_SAFE_INTEGER);
   group.add(-Number.MAX_SAFE_INTEGER);
   assert.ok(Object.is(group.count, 0));
+  group.add(-0);
+  assert.ok(Object.is(group.count, 0));
 });
 
 Deno.test("WaitGroup.done() takes 1 off the count", () => {
