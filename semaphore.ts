@@ -133,22 +133,31 @@ let setCapacity: (semaphore: Semaphore, capacity: number) => void;
  *
  * @example Tornado's example: two workers at a time
  * ```ts
- * import { Semaphore } from "@coop/locks";
+ * import { Semaphore, VirtualIOLoop } from "@coop/locks";
  * import assert from "node:assert/strict";
+ *
+ * const loop = new VirtualIOLoop(); // Time that passes only when told.
+ * const sleep = (ms: number) =>
+ *   new Promise<void>((resolve) => loop.callLater(ms, resolve));
  *
  * const semaphore = new Semaphore(2);
  * const lines: string[] = [];
  * const worker = (id: number) =>
  *   semaphore.use(async () => {
  *     lines.push(`Worker ${id} is working`);
- *     await new Promise((resolve) => setTimeout(resolve, 10 * (id + 1)));
+ *     await sleep(10 * (id + 1));
  *     lines.push(`Worker ${id} is done`);
  *   });
- * await Promise.all([worker(0), worker(1), worker(2)]);
- * assert.deepEqual(lines.slice(0, 3), [
+ * const workers = Promise.all([worker(0), worker(1), worker(2)]);
+ * await loop.runUntilIdle();
+ * await workers;
+ * assert.deepEqual(lines, [
  *   "Worker 0 is working",
  *   "Worker 1 is working",
  *   "Worker 0 is done",
+ *   "Worker 2 is working",
+ *   "Worker 1 is done",
+ *   "Worker 2 is done",
  * ]);
  * ```
  */
