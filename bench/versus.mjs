@@ -1,0 +1,187 @@
+/**
+ * `deno task bench:versus REV`: this tree against an earlier commit, run
+ * side by side, to see what a change cost each row:
+ *
+ *     deno task bench:versus fd5a15a            # against 0.1
+ *     BENCH_RUNS=6 BENCH_RUNTIMES=deno BENCH_ONLY=a,c1 deno task bench:versus HEAD~3
+ *
+ * The commit is unpacked into `.tmp/versus/REV` (and built for Node and Bun
+ * there), then `bench/run.mjs` runs once per library per round, each run
+ * its own process, the two alternating and the first of each pair swapped
+ * every round, so that a machine that slows down for a minute charges both.
+ * Only what one process measures is compared: each row's ratio to its
+ * yardstick (the best peer, or `raw-fifo`, or p-limit for c2, as
+ * `deno task bench` reports them), never nanoseconds across processes.
+ * A commit that lacks classes the workload table builds gets them from this
+ * tree; the rows that use them are not worth comparing.
+ *
+ * Environment: `BENCH_RUNS` (rounds, default 4), `BENCH_RUNTIMES`
+ * (default deno,bun,node), `BENCH_ONLY` (default a,b,c1,c2,d1,d2,e,f,f2),
+ * `BENCH_TRIALS` (passed on, default 7).
+ *
+ * @module
+ */
+
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const rev = process.argv[2];
+if (rev === undefined) throw new Error("Usage: bench/versus.mjs REV");
+const rounds = Number(process.env.BENCH_RUNS ?? 4);
+const runtimes = (process.env.BENCH_RUNTIMES ?? "deno,bun,node").split(",");
+const only = process.env.BENCH_ONLY ?? "a,b,c1,c2,d1,d2,e,f,f2";
+const trials = process.env.BENCH_TRIALS ?? "7";
+
+// Each row's yardstick, as bench/main.mjs's targets read them.
+const YARDSTICK = { c2: "p-limit", d1: "raw-fifo", f2: "raw-fifo" };
+const NOT_PEERS = new Set(["@coop/locks", "raw-fifo", "floor"]);
+
+function run(argv, options = {}) {
+  const [command, ...args] = argv;
+  const result = spawnSync(command, args, {
+    cwd: ROOT,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    ...options,
+  });
+  if (result.status !== 0) {
+    throw new Error(`${argv.join(" ")} failed:\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+function bin(name) {
+  for (const dir of ["tools/runtimes/node_modules/.bin", "node_modules/.bin"]) {
+    if (existsSync(join(ROOT, dir, name))) return join(ROOT, dir, name);
+  }
+  return name === "deno" && globalThis.Deno ? Deno.execPath() : name;
+}
+
+// The commit's tree, with this tree's dev dependencies, built for npm.
+const sha = run(["git", "rev-parse", "--short", rev]).trim();
+const OLD = join(ROOT, ".tmp/versus", sha);
+if (!existsSync(OLD)) {
+  mkdirSync(OLD, { recursive: true });
+  run(["sh", "-c", `git archive ${sha} | tar -x -C '${OLD}'`]);
+  symlinkSync(join(ROOT, "node_modules"), join(OLD, "node_modules"), "dir");
+}
+const NOW_NPM = join(ROOT, ".tmp/versus/now-npm");
+const OLD_NPM = join(ROOT, ".tmp/versus", `${sha}-npm`);
+if (runtimes.some((runtime) => runtime !== "deno")) {
+  run([bin("node"), "tools/build_npm.mjs", NOW_NPM]);
+  run([bin("node"), "tools/build_npm.mjs", OLD_NPM], { cwd: OLD });
+}
+
+// What this tree exports that the commit does not, and from which module.
+const missing = [];
+const then = await import(join(OLD, "mod.ts"));
+const { exports } = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+for (const [subpath, file] of Object.entries(exports)) {
+  if (subpath === ".") continue;
+  for (const name of Object.keys(await import(join(ROOT, file)))) {
+    if (!(name in then)) missing.push([name, file.replace(/^\.\//, "")]);
+  }
+}
+function shim(path, library, from, extension) {
+  const lines = [`export * from "${library}";`];
+  for (const [name, file] of missing) {
+    lines.push(
+      `export { ${name} } from "${
+        join(from, file.replace(/\.ts$/, extension))
+      }";`,
+    );
+  }
+  writeFileSync(path, lines.join("\n") + "\n");
+  return path;
+}
+const LIBRARIES = {
+  deno: {
+    [sha]: shim(`${OLD}.ts`, join(OLD, "mod.ts"), ROOT, ".ts"),
+    now: join(ROOT, "mod.ts"),
+  },
+  npm: {
+    [sha]: shim(`${OLD_NPM}.mjs`, join(OLD_NPM, "mod.js"), NOW_NPM, ".js"),
+    now: join(NOW_NPM, "mod.js"),
+  },
+};
+
+const COMMANDS = {
+  deno: [bin("deno"), "run", "-A", "--v8-flags=--expose-gc"],
+  bun: [bin("bun"), "run"],
+  node: [bin("node"), "--expose-gc"],
+};
+
+function ratios(library, runtime) {
+  const out = run(
+    [...COMMANDS[runtime], join(ROOT, "bench/run.mjs"), library],
+    {
+      env: { ...process.env, BENCH_ONLY: only, BENCH_TRIALS: trials },
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
+  const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+  const result = {};
+  for (
+    const [row, { impls }] of Object.entries(
+      JSON.parse(line.slice("BENCH_RESULT ".length)).results,
+    )
+  ) {
+    const yardstick = YARDSTICK[row] ?? Object.keys(impls)
+      .filter((name) => !NOT_PEERS.has(name))
+      .reduce((a, b) => impls[a].ns <= impls[b].ns ? a : b);
+    result[row] = impls["@coop/locks"].ns / impls[yardstick].ns;
+  }
+  return result;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const fixed = (value) => value.toFixed(2);
+
+for (const runtime of runtimes) {
+  const libraries = LIBRARIES[runtime === "deno" ? "deno" : "npm"];
+  const runs = { [sha]: {}, now: {} };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [sha, "now"] : ["now", sha];
+    for (const label of order) {
+      console.error(`${runtime}: round ${round + 1} of ${rounds}, ${label}`);
+      for (
+        const [row, ratio] of Object.entries(ratios(libraries[label], runtime))
+      ) {
+        (runs[label][row] ??= []).push(ratio);
+      }
+    }
+  }
+  console.log(`\n${runtime}: ratio to each row's yardstick, ${sha} → now`);
+  console.log(
+    "| row | " + sha + " | now | change |\n| --- | --- | --- | --- |",
+  );
+  for (const row of Object.keys(runs.now)) {
+    const before = median(runs[sha][row]);
+    const after = median(runs.now[row]);
+    const change = ((after / before - 1) * 100).toFixed(0);
+    console.log(
+      `| ${row} | ${fixed(before)} (${
+        runs[sha][row].map(fixed).join(", ")
+      }) | ` +
+        `${fixed(after)} (${
+          runs.now[row].map(fixed).join(", ")
+        }) | ${change}% |`,
+    );
+  }
+}
