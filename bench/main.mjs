@@ -87,15 +87,40 @@ function build() {
   run([bin("node"), "tools/build_npm.mjs", BUILD]);
 }
 
+/** The line of `bench/run.mjs`'s output that starts with `prefix`, less it. */
+function lineOf(stdout, prefix) {
+  const line = stdout.split("\n").find((l) => l.startsWith(prefix));
+  return line.slice(prefix.length);
+}
+
+/**
+ * One run: each workload in a process of its own, so that no row's numbers
+ * depend on which rows ran before it in the process (what the code shared
+ * by every primitive has seen, what the collector has grown to), as JMH
+ * forks per benchmark. Within a workload every implementation still runs in
+ * the one process, and the ratios compare those.
+ */
 function benchmark(runtime) {
   const { command, library } = RUNTIMES[runtime];
-  const result = run([...command(join(ROOT, "bench/run.mjs")), library], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const line = result.stdout.split("\n").find((l) =>
-    l.startsWith("BENCH_RESULT ")
-  );
-  return JSON.parse(line.slice("BENCH_RESULT ".length));
+  const argv = [...command(join(ROOT, "bench/run.mjs")), library];
+  const ids = benchOnly ??
+    lineOf(
+      run(argv, { env: { ...process.env, BENCH_LIST: "1" } }).stdout,
+      "BENCH_IDS ",
+    ).split(",");
+  let merged;
+  for (const id of ids) {
+    const result = JSON.parse(lineOf(
+      run(argv, {
+        env: { ...process.env, BENCH_ONLY: id },
+        stdio: ["ignore", "pipe", "inherit"],
+      }).stdout,
+      "BENCH_RESULT ",
+    ));
+    if (merged === undefined) merged = result;
+    else Object.assign(merged.results, result.results);
+  }
+  return merged;
 }
 
 /**

@@ -8,7 +8,8 @@
  * The argument is the library module, relative to this file. Prints its
  * results as one JSON line after `BENCH_RESULT `; progress goes to stderr.
  * `BENCH_QUICK=1` runs less work and fewer trials, `BENCH_ONLY=a,f` some
- * workloads only, `BENCH_TRIALS` sets the trials, `BENCH_CLOCK=wall` times
+ * workloads only, `BENCH_LIST=1` prints the workloads' ids (after
+ * `BENCH_IDS `) and runs nothing, `BENCH_TRIALS` sets the trials, `BENCH_CLOCK=wall` times
  * with the wall clock instead of the process's CPU time.
  *
  * @module
@@ -30,6 +31,7 @@ import * as asyncChannel from "async-channel";
 import * as repeater from "@repeaterjs/repeater";
 import * as esfxAsyncQueue from "@esfx/async-queue";
 import { CLOCK, runAll, RUNTIME, runtimeVersion } from "./harness.mjs";
+import { workloads } from "./workloads.mjs";
 
 const library = process.argv[2];
 if (library === undefined) {
@@ -40,25 +42,32 @@ const quick = process.env.BENCH_QUICK === "1";
 const trials = Number(process.env.BENCH_TRIALS ?? (quick ? 3 : 5));
 const only = process.env.BENCH_ONLY?.split(",");
 
-const results = await runAll(
-  {
-    coop,
-    peers: {
-      asyncMutex,
-      asyncSema,
-      AwaitLock,
-      pLimit,
-      esToolkit,
-      asyncRwlock,
-      rwlock,
-      rocicorp,
-      jpWaitgroup,
-      AsyncLock,
-      asyncChannel,
-      repeater,
-      esfxAsyncQueue,
-    },
+const libs = {
+  coop,
+  peers: {
+    asyncMutex,
+    asyncSema,
+    AwaitLock,
+    pLimit,
+    esToolkit,
+    asyncRwlock,
+    rwlock,
+    rocicorp,
+    jpWaitgroup,
+    AsyncLock,
+    asyncChannel,
+    repeater,
+    esfxAsyncQueue,
   },
+};
+
+if (process.env.BENCH_LIST === "1") {
+  console.log("BENCH_IDS " + workloads(libs).map((w) => w.id).join(","));
+  process.exit(0);
+}
+
+const results = await runAll(
+  libs,
   { quick, trials, only, log: (line) => console.error(line) },
 );
 

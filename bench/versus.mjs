@@ -6,9 +6,9 @@
  *     BENCH_RUNS=6 BENCH_RUNTIMES=deno BENCH_ONLY=a,c1 deno task bench:versus HEAD~3
  *
  * The commit is unpacked into `.tmp/versus/REV` (and built for Node and Bun
- * there), then `bench/run.mjs` runs once per library per round, each run
- * its own process, the two alternating and the first of each pair swapped
- * every round, so that a machine that slows down for a minute charges both.
+ * there), then `bench/run.mjs` runs once per library per round, each row in
+ * a process of its own, the two alternating and the first of each pair
+ * swapped every round, so that a machine that slows down for a minute charges both.
  * Only what one process measures is compared: each row's ratio to its
  * yardstick (the best peer, or `raw-fifo`, or p-limit for c2, as
  * `deno task bench` reports them), never nanoseconds across processes.
@@ -121,21 +121,29 @@ const COMMANDS = {
   node: [bin("node"), "--expose-gc"],
 };
 
+// Each row in a process of its own, as `deno task bench` runs them.
 function ratios(library, runtime) {
-  const out = run(
-    [...COMMANDS[runtime], join(ROOT, "bench/run.mjs"), library],
-    {
-      env: { ...process.env, BENCH_ONLY: only, BENCH_TRIALS: trials },
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
   const result = {};
-  for (
-    const [row, { impls }] of Object.entries(
-      JSON.parse(line.slice("BENCH_RESULT ".length)).results,
-    )
-  ) {
+  for (const id of only.split(",")) {
+    const out = run(
+      [...COMMANDS[runtime], join(ROOT, "bench/run.mjs"), library],
+      {
+        env: { ...process.env, BENCH_ONLY: id, BENCH_TRIALS: trials },
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+    Object.assign(
+      result,
+      rowRatios(JSON.parse(line.slice("BENCH_RESULT ".length)).results),
+    );
+  }
+  return result;
+}
+
+function rowRatios(results) {
+  const result = {};
+  for (const [row, { impls }] of Object.entries(results)) {
     const yardstick = YARDSTICK[row] ?? Object.keys(impls)
       .filter((name) => !NOT_PEERS.has(name))
       .reduce((a, b) => impls[a].ns <= impls[b].ns ? a : b);
