@@ -86,6 +86,11 @@ const abortListeners = new WeakMap<AbortSignal, AbortListener>();
 
 /** Rejects, in the order they joined, every waiter that depends on a signal. */
 class AbortListener {
+  // A listener lives only while a waiter depends on its signal, so at a full
+  // collection there is often none, and the collection drops the layout the
+  // code built on it. One is kept for good, as a Waiter is below.
+  static readonly #layout = new AbortListener(new AbortController().signal);
+
   // deno-lint-ignore no-explicit-any
   head: Waiter<any, any> | undefined = undefined;
   // deno-lint-ignore no-explicit-any
