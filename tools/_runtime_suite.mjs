@@ -53,6 +53,14 @@ export const SKIPPED = [
   {
     file: "web_lock_test.ts",
     test:
+      "navigator.locks: WebLock keeps two workers contending for one name out of each other (100 sections each)",
+    runtimes: ["node24"],
+    reason:
+      "Node 24.21's navigator.locks lets two worker_threads hold one exclusive lock at once even with nothing else queued (2 overlaps in 200 sections in a CI run; 4 of 12 runs of the test overlapped, on two commits): a platform bug, see README's Across workers and tabs",
+  },
+  {
+    file: "web_lock_test.ts",
+    test:
       "navigator.locks: WebLock keeps two workers out of each other while this thread has a request queued for another lock (100 sections each)",
     runtimes: ["node24"],
     reason:
