@@ -53,6 +53,14 @@ export const SKIPPED = [
   {
     file: "web_lock_test.ts",
     test:
+      "navigator.locks: WebLock keeps this thread and a worker contending for one name out of each other (100 sections each)",
+    runtimes: ["node24"],
+    reason:
+      "Node 24.21's navigator.locks lets the main thread and a worker_thread hold one exclusive lock at once (2 overlaps in 200 sections in a CI run), as it does two workers: a platform bug, see README's Across workers and tabs",
+  },
+  {
+    file: "web_lock_test.ts",
+    test:
       "navigator.locks: WebLock keeps two workers contending for one name out of each other (100 sections each)",
     runtimes: ["node24"],
     reason:
