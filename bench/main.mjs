@@ -17,13 +17,11 @@
 
 import process from "node:process";
 import os from "node:os";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { bin, COMMANDS, ROOT, run } from "./_spawn.mjs";
 import { FLOOR, OURS, PEERS, RAW } from "./workloads.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const BUILD = join(ROOT, ".tmp/bench/npm");
 const quick = process.env.BENCH_QUICK === "1";
 const runs = Number(process.env.BENCH_RUNS ?? (quick ? 1 : 3));
@@ -31,55 +29,12 @@ const runtimes = (process.env.BENCH_RUNTIMES ?? "deno,bun,node").split(",");
 const only = process.env.BENCH_ONLY?.split(",");
 const log = (line) => console.error(line);
 
-function bin(name) {
-  if (name === "deno" && globalThis.Deno !== undefined) {
-    return Deno.execPath();
-  }
-  for (const dir of ["tools/runtimes/node_modules/.bin", "node_modules/.bin"]) {
-    const local = join(ROOT, dir, name);
-    if (existsSync(local)) return local;
-  }
-  return name;
-}
-
-/** How each runtime runs a script, and which library module it imports. */
+/** Which library module each runtime's bench imports. */
 const RUNTIMES = {
-  deno: {
-    command: (script) => [
-      bin("deno"),
-      "run",
-      "-A",
-      "--v8-flags=--expose-gc",
-      script,
-    ],
-    library: "../mod.ts",
-  },
-  bun: {
-    command: (script) => [bin("bun"), "run", script],
-    library: "../.tmp/bench/npm/mod.js",
-  },
-  node: {
-    command: (script) => [bin("node"), "--expose-gc", script],
-    library: "../.tmp/bench/npm/mod.js",
-  },
+  deno: { command: COMMANDS.deno, library: "../mod.ts" },
+  bun: { command: COMMANDS.bun, library: "../.tmp/bench/npm/mod.js" },
+  node: { command: COMMANDS.node, library: "../.tmp/bench/npm/mod.js" },
 };
-
-function run(argv, options = {}) {
-  const [command, ...args] = argv;
-  const result = spawnSync(command, args, {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    ...options,
-  });
-  if (result.status !== 0) {
-    throw new Error(
-      `${argv.join(" ")} failed (${result.status ?? result.signal}):\n` +
-        result.stderr,
-    );
-  }
-  return result;
-}
 
 /** Transpiles the modules for Node and Bun with the project's npm build. */
 function build() {

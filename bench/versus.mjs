@@ -22,7 +22,6 @@
  * @module
  */
 
-import { spawnSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -30,11 +29,10 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import process from "node:process";
+import { bin, COMMANDS, ROOT, run } from "./_spawn.mjs";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const rev = process.argv[2];
 if (rev === undefined) throw new Error("Usage: bench/versus.mjs REV");
 const rounds = Number(process.env.BENCH_RUNS ?? 4);
@@ -46,29 +44,8 @@ const trials = process.env.BENCH_TRIALS ?? "7";
 const YARDSTICK = { c2: "p-limit", d1: "raw-fifo", f2: "raw-fifo" };
 const NOT_PEERS = new Set(["@coop/locks", "raw-fifo", "floor"]);
 
-function run(argv, options = {}) {
-  const [command, ...args] = argv;
-  const result = spawnSync(command, args, {
-    cwd: ROOT,
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-    ...options,
-  });
-  if (result.status !== 0) {
-    throw new Error(`${argv.join(" ")} failed:\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-function bin(name) {
-  for (const dir of ["tools/runtimes/node_modules/.bin", "node_modules/.bin"]) {
-    if (existsSync(join(ROOT, dir, name))) return join(ROOT, dir, name);
-  }
-  return name === "deno" && globalThis.Deno ? Deno.execPath() : name;
-}
-
 // The commit's tree, with this tree's dev dependencies, built for npm.
-const sha = run(["git", "rev-parse", "--short", rev]).trim();
+const sha = run(["git", "rev-parse", "--short", rev]).stdout.trim();
 const OLD = join(ROOT, ".tmp/versus", sha);
 if (!existsSync(OLD)) {
   mkdirSync(OLD, { recursive: true });
@@ -115,24 +92,18 @@ const LIBRARIES = {
   },
 };
 
-const COMMANDS = {
-  deno: [bin("deno"), "run", "-A", "--v8-flags=--expose-gc"],
-  bun: [bin("bun"), "run"],
-  node: [bin("node"), "--expose-gc"],
-};
-
 // Each row in a process of its own, as `deno task bench` runs them.
 function ratios(library, runtime) {
   const result = {};
   for (const id of only.split(",")) {
-    const out = run(
-      [...COMMANDS[runtime], join(ROOT, "bench/run.mjs"), library],
+    const { stdout } = run(
+      [...COMMANDS[runtime](join(ROOT, "bench/run.mjs")), library],
       {
         env: { ...process.env, BENCH_ONLY: id, BENCH_TRIALS: trials },
         stdio: ["ignore", "pipe", "ignore"],
       },
     );
-    const line = out.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
+    const line = stdout.split("\n").find((l) => l.startsWith("BENCH_RESULT "));
     Object.assign(
       result,
       rowRatios(JSON.parse(line.slice("BENCH_RESULT ".length)).results),
