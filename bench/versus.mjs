@@ -130,7 +130,9 @@ const median = (values) => {
     ? sorted[middle]
     : (sorted[middle - 1] + sorted[middle]) / 2;
 };
-const fixed = (value) => value.toFixed(2);
+// Three significant digits: two decimals would round a ratio of 0.12 and
+// one of 0.13 apart by 8%.
+const fixed = (value) => value.toPrecision(3);
 
 for (const runtime of runtimes) {
   const libraries = LIBRARIES[runtime === "deno" ? "deno" : "npm"];
@@ -153,7 +155,7 @@ for (const runtime of runtimes) {
   for (const row of Object.keys(runs.now)) {
     const before = median(runs[sha][row]);
     const after = median(runs.now[row]);
-    const change = ((after / before - 1) * 100).toFixed(0);
+    const change = ((after / before - 1) * 100).toFixed(1);
     console.log(
       `| ${row} | ${fixed(before)} (${
         runs[sha][row].map(fixed).join(", ")
