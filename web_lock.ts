@@ -19,8 +19,10 @@
 import { cannot } from "./_check.ts";
 import { inspectAsString } from "./_inspect.ts";
 import {
+  holding,
   loopOption,
   parseWait,
+  releaseIt,
   UNAVAILABLE,
   type Wait,
   type Waiter,
@@ -394,19 +396,16 @@ export class WebLock {
    * assert.equal(count, 3);
    * ```
    */
-  async use<T>(
+  use<T>(
     fn: () => T | PromiseLike<T>,
     options?: WaitOptions & { mode?: "exclusive" | "shared" },
   ): Promise<T> {
     if (typeof fn !== "function") {
-      throw new TypeError(cannot("call WebLock.use()", "fn", "a function", fn));
+      return Promise.reject(
+        new TypeError(cannot("call WebLock.use()", "fn", "a function", fn)),
+      );
     }
-    const releaser = await this.acquire(options);
-    try {
-      return await fn();
-    } finally {
-      releaser.release();
-    }
+    return holding(this.acquire(options), fn, releaseIt);
   }
 
   /**
