@@ -178,8 +178,9 @@ export class Event {
    */
   wait(options?: WaitOptions): Promise<void> {
     if (options === undefined) {
-      if (this.#queue.closed) return this.#queue.rejectClosed();
-      return this.#set ? resolved : this.#queue.enqueueShared(undefined);
+      // enqueueShared refuses a closed line itself: no need to check twice.
+      if (!this.#set) return this.#queue.enqueueShared(undefined);
+      return this.#queue.closed ? this.#queue.rejectClosed() : resolved;
     }
     return this.#queue.wait(
       options,

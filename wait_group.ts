@@ -197,10 +197,9 @@ export class WaitGroup {
    */
   wait(options?: WaitOptions): Promise<void> {
     if (options === undefined) {
-      if (this.#queue.closed) return this.#queue.rejectClosed();
-      return this.#count === 0
-        ? resolved
-        : this.#queue.enqueueShared(undefined);
+      // enqueueShared refuses a closed line itself: no need to check twice.
+      if (this.#count !== 0) return this.#queue.enqueueShared(undefined);
+      return this.#queue.closed ? this.#queue.rejectClosed() : resolved;
     }
     return this.#queue.wait(
       options,
