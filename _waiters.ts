@@ -38,6 +38,7 @@ export class Waiter<T, D = undefined> {
   // The fields are declared here and assigned in the constructor, not given
   // initializers: an initialized class field is defined rather than
   // assigned, and on JavaScriptCore that costs every wait a few percent.
+  declare readonly queue: WaitQueue<T, D>;
   declare prev: Waiter<T, D> | undefined;
   declare next: Waiter<T, D> | undefined;
   /** What the caller asks for or brings, by the primitive's rule. */
@@ -46,15 +47,21 @@ export class Waiter<T, D = undefined> {
   declare queued: boolean;
   /** Callers this node stands for; above 1 only when they share `promise`. */
   declare count: number;
-  /** Whether plain callers may join this node; such a node has no watch. */
+  /** Whether plain callers may join this node; such a node has no timer and no signal. */
   declare shared: boolean;
   declare promise: Promise<T>;
   declare resolve: (value: T) => void;
   declare reject: (reason: unknown) => void;
-  /** Its timer and signal, if it has either. */
-  declare watch: Watch<T, D> | undefined;
+  declare loop: IOLoop | undefined;
+  declare timer: TimeoutHandle | undefined;
+  /** The listener of the signal this waiter gives up on, while it waits. */
+  declare abort: AbortListener | undefined;
+  /** Neighbours among the waiters that share `abort`. */
+  declare abortPrev: Waiter<T, D> | undefined;
+  declare abortNext: Waiter<T, D> | undefined;
 
-  constructor(data: D) {
+  constructor(queue: WaitQueue<T, D>, data: D) {
+    this.queue = queue;
     this.prev = undefined;
     this.next = undefined;
     this.data = data;
@@ -64,36 +71,11 @@ export class Waiter<T, D = undefined> {
     this.promise = undefined!;
     this.resolve = undefined!;
     this.reject = undefined!;
-    this.watch = undefined;
-  }
-}
-
-/**
- * What a waiter with a deadline or a signal holds besides its place in
- * line. Most waits have neither, so a waiter keeps these apart: a smaller
- * waiter is quicker to make and to collect.
- */
-class Watch<T, D> {
-  declare readonly queue: WaitQueue<T, D>;
-  declare readonly waiter: Waiter<T, D>;
-  declare loop: IOLoop | undefined;
-  declare timer: TimeoutHandle | undefined;
-  /** The listener of the signal the waiter gives up on, while it waits. */
-  declare listener: AbortListener | undefined;
-  /** Neighbours among the watches that share `listener`. */
-  // deno-lint-ignore no-explicit-any
-  declare prev: Watch<any, any> | undefined;
-  // deno-lint-ignore no-explicit-any
-  declare next: Watch<any, any> | undefined;
-
-  constructor(queue: WaitQueue<T, D>, waiter: Waiter<T, D>) {
-    this.queue = queue;
-    this.waiter = waiter;
     this.loop = undefined;
     this.timer = undefined;
-    this.listener = undefined;
-    this.prev = undefined;
-    this.next = undefined;
+    this.abort = undefined;
+    this.abortPrev = undefined;
+    this.abortNext = undefined;
   }
 }
 
@@ -110,34 +92,34 @@ class AbortListener {
   static readonly #layout = new AbortListener(new AbortController().signal);
 
   // deno-lint-ignore no-explicit-any
-  head: Watch<any, any> | undefined = undefined;
+  head: Waiter<any, any> | undefined = undefined;
   // deno-lint-ignore no-explicit-any
-  tail: Watch<any, any> | undefined = undefined;
+  tail: Waiter<any, any> | undefined = undefined;
 
   constructor(readonly signal: AbortSignal) {}
 
-  static attach<T, D>(watch: Watch<T, D>, signal: AbortSignal): void {
+  static attach<T, D>(waiter: Waiter<T, D>, signal: AbortSignal): void {
     let listener = abortListeners.get(signal);
     if (listener === undefined) {
       listener = new AbortListener(signal);
       abortListeners.set(signal, listener);
       signal.addEventListener("abort", listener);
     }
-    watch.listener = listener;
-    watch.prev = listener.tail;
-    if (listener.tail === undefined) listener.head = watch;
-    else listener.tail.next = watch;
-    listener.tail = watch;
+    waiter.abort = listener;
+    waiter.abortPrev = listener.tail;
+    if (listener.tail === undefined) listener.head = waiter;
+    else listener.tail.abortNext = waiter;
+    listener.tail = waiter;
   }
 
-  static detach<T, D>(watch: Watch<T, D>): void {
-    const listener = watch.listener!;
-    const { prev, next } = watch;
+  static detach<T, D>(waiter: Waiter<T, D>): void {
+    const listener = waiter.abort!;
+    const { abortPrev: prev, abortNext: next } = waiter;
     if (prev === undefined) listener.head = next;
-    else prev.next = next;
+    else prev.abortNext = next;
     if (next === undefined) listener.tail = prev;
-    else next.prev = prev;
-    watch.listener = watch.prev = watch.next = undefined;
+    else next.abortPrev = prev;
+    waiter.abort = waiter.abortPrev = waiter.abortNext = undefined;
     if (listener.head === undefined) {
       abortListeners.delete(listener.signal);
       listener.signal.removeEventListener("abort", listener);
@@ -149,8 +131,8 @@ class AbortListener {
     // Each leave() detaches its waiter, the last one this listener too. It
     // can also let the primitive grant waiters further on that share this
     // signal, detaching them, so each turn starts again at the head.
-    for (let watch; (watch = this.head) !== undefined;) {
-      watch.queue.leave(watch.waiter, reason);
+    for (let waiter; (waiter = this.head) !== undefined;) {
+      waiter.queue.leave(waiter, reason);
     }
   }
 }
@@ -223,9 +205,8 @@ function isAbortSignal(signal: unknown): signal is AbortSignal {
 export class WaitQueue<T, D = undefined> {
   // V8 builds an object's layout through map transitions, and a full
   // collection drops those no live object uses, deoptimizing the code built
-  // on them. Waiters and watches are short-lived, so one of each is kept
-  // for good.
-  static readonly #layout = new Watch(new WaitQueue(), new Waiter(undefined));
+  // on them. Waiters are short-lived, so one is kept for good.
+  static readonly #layout = new Waiter(new WaitQueue(), undefined);
 
   #head: Waiter<T, D> | undefined = undefined;
   #tail: Waiter<T, D> | undefined = undefined;
@@ -325,11 +306,10 @@ export class WaitQueue<T, D = undefined> {
       return Promise.reject(new TimeoutError(`${what} timed out`));
     }
     const waiter = this.#push(data);
-    const watch = waiter.watch = new Watch(this, waiter);
-    if (signal !== undefined) AbortListener.attach(watch, signal);
+    if (signal !== undefined) AbortListener.attach(waiter, signal);
     if (deadline !== Infinity) {
-      watch.loop = loop;
-      watch.timer = loop.addTimeout(
+      waiter.loop = loop;
+      waiter.timer = loop.addTimeout(
         deadline,
         () => this.leave(waiter, new TimeoutError(`${what} timed out`)),
       );
@@ -390,7 +370,7 @@ export class WaitQueue<T, D = undefined> {
   }
 
   #push(data: D): Waiter<T, D> {
-    const waiter = new Waiter<T, D>(data);
+    const waiter = new Waiter<T, D>(this, data);
     waiter.promise = new Promise<T>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
@@ -413,11 +393,8 @@ export class WaitQueue<T, D = undefined> {
     waiter.prev = waiter.next = undefined;
     waiter.queued = false;
     this.size -= waiter.count;
-    const watch = waiter.watch;
-    if (watch !== undefined) {
-      if (watch.timer !== undefined) watch.loop!.removeTimeout(watch.timer);
-      if (watch.listener !== undefined) AbortListener.detach(watch);
-    }
+    if (waiter.timer !== undefined) waiter.loop!.removeTimeout(waiter.timer);
+    if (waiter.abort !== undefined) AbortListener.detach(waiter);
   }
 }
 
