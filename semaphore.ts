@@ -280,14 +280,6 @@ export class Semaphore {
       }
       return this.#queue.enqueuePlain(1);
     }
-    return this.#acquireWith(options);
-  }
-
-  // An acquire with options, kept out of `acquire` so that `acquire` stays
-  // small: V8 inlines less into the code that calls a large function, and
-  // with this inline an acquire without options cost about 10% more on Deno
-  // (rows a, b and c1 of the bench).
-  #acquireWith(options: AcquireOptions): Promise<Releaser> {
     let permits: number;
     try {
       permits = this.#permitsOf(options);
