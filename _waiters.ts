@@ -261,14 +261,14 @@ export class WaitQueue<T, D = undefined> {
    * @param options The caller's options, unchecked.
    * @param loop The primitive's own loop, if it was given one.
    * @param what Names the wait in messages, as `Semaphore.acquire()`.
-   * @param take Takes the primitive if it is available.
+   * @param take Takes the primitive if it is available, given `data`.
    * @param data What the waiter asks for or brings, if it joins the line.
    */
   wait(
     options: WaitOptions | undefined,
     loop: IOLoop | undefined,
     what: string,
-    take: () => T | typeof UNAVAILABLE,
+    take: (data: D) => T | typeof UNAVAILABLE,
     data: D,
   ): Promise<T> {
     let wait: Wait;
@@ -279,7 +279,7 @@ export class WaitQueue<T, D = undefined> {
     }
     if (this.closed) return this.rejectClosed();
     if (wait.signal?.aborted) return Promise.reject(wait.signal.reason);
-    const value = take();
+    const value = take(data);
     if (value !== UNAVAILABLE) return Promise.resolve(value);
     return this.#join(wait, what, wait.now, data);
   }

@@ -605,7 +605,7 @@ export class Queue<T> {
         options,
         this.#loop,
         this.#putName,
-        () => this.#offer(item) ? undefined : UNAVAILABLE,
+        this.#offerTake,
         item,
       );
     } catch (error) {
@@ -641,6 +641,9 @@ export class Queue<T> {
       throw new QueueFull(`${this.#name} is full`);
     }
   }
+
+  // A timed put's `take`: the wait hands it the putter's item.
+  #offerTake = (item: T) => this.#offer(item) ? undefined : UNAVAILABLE;
 
   // Hands `item` to the first getter, or puts it in the buffer if there is
   // room; false if neither.

@@ -203,7 +203,7 @@ export class Semaphore {
   #name: string;
   // Names a timed acquire in its messages; made once, not per wait.
   #acquireName: string;
-  #take = () => this.#tryTake(1);
+  #take = (permits: number) => this.#tryTake(permits);
 
   /**
    * Creates a semaphore with `value` permits.
@@ -290,7 +290,7 @@ export class Semaphore {
       options,
       this.#loop,
       this.#acquireName,
-      permits === 1 ? this.#take : () => this.#tryTake(permits),
+      this.#take,
       permits,
     );
   }
