@@ -40,7 +40,8 @@ const runtimes = (process.env.BENCH_RUNTIMES ?? "deno,bun,node").split(",");
 const only = process.env.BENCH_ONLY ?? "a,b,c1,c2,d1,d2,e,f,f2";
 const trials = process.env.BENCH_TRIALS ?? "7";
 
-// Each row's yardstick, as bench/main.mjs's targets read them.
+// Each row's yardstick, as bench/main.mjs's targets read them: the best
+// peer, or raw-fifo for a row that has none.
 const YARDSTICK = { c2: "p-limit", d1: "raw-fifo", f2: "raw-fifo" };
 const NOT_PEERS = new Set(["@coop/locks", "raw-fifo", "floor"]);
 
@@ -115,9 +116,11 @@ function ratios(library, runtime) {
 function rowRatios(results) {
   const result = {};
   for (const [row, { impls }] of Object.entries(results)) {
-    const yardstick = YARDSTICK[row] ?? Object.keys(impls)
-      .filter((name) => !NOT_PEERS.has(name))
-      .reduce((a, b) => impls[a].ns <= impls[b].ns ? a : b);
+    const peers = Object.keys(impls).filter((name) => !NOT_PEERS.has(name));
+    const yardstick = YARDSTICK[row] ??
+      (peers.length === 0
+        ? "raw-fifo"
+        : peers.reduce((a, b) => impls[a].ns <= impls[b].ns ? a : b));
     result[row] = impls["@coop/locks"].ns / impls[yardstick].ns;
   }
   return result;
