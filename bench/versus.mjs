@@ -17,7 +17,8 @@
  *
  * Environment: `BENCH_RUNS` (rounds, default 4), `BENCH_RUNTIMES`
  * (default deno,bun,node), `BENCH_ONLY` (default a,b,c1,c2,d1,d2,e,f,f2),
- * `BENCH_TRIALS` (passed on, default 7).
+ * `BENCH_TRIALS` (passed on, default 7), `BENCH_YARDSTICK` (one
+ * implementation, as `raw-fifo`, to measure every row against instead).
  *
  * @module
  */
@@ -39,6 +40,7 @@ const rounds = Number(process.env.BENCH_RUNS ?? 4);
 const runtimes = (process.env.BENCH_RUNTIMES ?? "deno,bun,node").split(",");
 const only = process.env.BENCH_ONLY ?? "a,b,c1,c2,d1,d2,e,f,f2";
 const trials = process.env.BENCH_TRIALS ?? "7";
+const yardstickFor = process.env.BENCH_YARDSTICK;
 
 // Each row's yardstick, as bench/main.mjs's targets read them: the best
 // peer, or raw-fifo for a row that has none.
@@ -117,7 +119,7 @@ function rowRatios(results) {
   const result = {};
   for (const [row, { impls }] of Object.entries(results)) {
     const peers = Object.keys(impls).filter((name) => !NOT_PEERS.has(name));
-    const yardstick = YARDSTICK[row] ??
+    const yardstick = yardstickFor ?? YARDSTICK[row] ??
       (peers.length === 0
         ? "raw-fifo"
         : peers.reduce((a, b) => impls[a].ns <= impls[b].ns ? a : b));
@@ -151,7 +153,11 @@ for (const runtime of runtimes) {
       }
     }
   }
-  console.log(`\n${runtime}: ratio to each row's yardstick, ${sha} → now`);
+  console.log(
+    `\n${runtime}: ratio to ${
+      yardstickFor ?? "each row's yardstick"
+    }, ${sha} → now`,
+  );
   console.log(
     "| row | " + sha + " | now | change |\n| --- | --- | --- | --- |",
   );
