@@ -39,7 +39,8 @@ const trials = Number(process.env.BENCH_TRIALS ?? 30);
 const gc = globalThis.Bun ? () => Bun.gc(true) : globalThis.gc;
 if (gc === undefined) throw new Error("Run with --expose-gc");
 
-// The loop of row f, compiled afresh for each library.
+// Row f's loop (`timedWaits` in workloads.mjs), written out as source so
+// that each library gets a copy compiled afresh.
 const loopFor = (lock) =>
   new Function(
     "lock",
