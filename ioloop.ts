@@ -262,6 +262,8 @@ export class IOLoop {
   #alarmReferenced = false;
   #alarmSetTimeout: typeof setTimeout | undefined;
   #alarmClearTimeout: typeof clearTimeout | undefined;
+  // Set while letting go of the runtime timer waits for a macrotask.
+  #restPending = false;
 
   static {
     virtualize = (loop) => {
@@ -653,8 +655,30 @@ export class IOLoop {
   }
 
   // Nothing is pending: let the process exit, keeping the timer if it can.
+  // Unreferencing the runtime's own timer waits for the next macrotask: a
+  // program granted one timed wait that starts the next in the same turn,
+  // as most do, would otherwise unref and ref it again once a wait, each a
+  // native call on Node.
   #rest(): void {
     if (this.#alarm === undefined || !this.#alarmReferenced) return;
+    if (
+      this.#alarmSetTimeout === runtimeSetTimeout &&
+      runtimeSetImmediate !== undefined
+    ) {
+      if (!this.#restPending) {
+        this.#restPending = true;
+        runtimeSetImmediate(this.#restNow);
+      }
+      return;
+    }
+    this.#disarm();
+  }
+
+  #restNow = (): void => {
+    this.#restPending = false;
+    if (this.#alarm === undefined || !this.#alarmReferenced) return;
+    const next = this.#timers.peek();
+    if (next !== undefined && next.deadline !== Infinity) return;
     if (
       this.#alarmSetTimeout === runtimeSetTimeout && setRef(this.#alarm, false)
     ) {
@@ -662,7 +686,7 @@ export class IOLoop {
     } else {
       this.#disarm();
     }
-  }
+  };
 
   #disarm(): void {
     if (this.#alarm === undefined) return;
