@@ -656,9 +656,9 @@ export class IOLoop {
 
   // Nothing is pending: let the process exit, keeping the timer if it can.
   // Unreferencing the runtime's own timer waits for the next macrotask: a
-  // program granted one timed wait that starts the next in the same turn,
-  // as most do, would otherwise unref and ref it again once a wait, each a
-  // native call on Node.
+  // program granted one timed wait that starts the next in the same turn
+  // would otherwise unref and ref it again once a wait, each a native call
+  // on Node.
   #rest(): void {
     if (this.#alarm === undefined || !this.#alarmReferenced) return;
     if (
