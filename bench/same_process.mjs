@@ -29,7 +29,7 @@ const OPTIONS = {
   signal: { signal: new AbortController().signal },
   none: undefined,
 };
-if (!(mode in OPTIONS) || paths.length === 0) {
+if (!Object.hasOwn(OPTIONS, mode ?? "") || paths.length === 0) {
   throw new Error(
     "Usage: bench/same_process.mjs timeout|signal|none LIBRARY_MODULE...",
   );
